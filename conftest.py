@@ -1,0 +1,1 @@
+"""Repository-wide pytest set-up: the test suite imports lambdasim from this checkout."""

@@ -1,0 +1,27 @@
+"""The two clocks of the simulator, kept apart (DESIGN §3.3).
+
+``monotonic()`` is real time for everything that waits on a process. It reads
+``CLOCK_MONOTONIC`` through ``time.clock_gettime``, which freezegun and
+time-machine leave alone, so deadlines hold while a test freezes time.
+
+``wall()`` is simulated time: the wall clock as the test sees it, looked up on
+every call so that freezegun or time-machine can move it (idle expiry, log
+stream dates).
+"""
+
+from __future__ import annotations
+
+import time
+
+_clock_gettime = time.clock_gettime
+_CLOCK_MONOTONIC = time.CLOCK_MONOTONIC
+
+
+def monotonic() -> float:
+    """Seconds on the real monotonic clock."""
+    return _clock_gettime(_CLOCK_MONOTONIC)
+
+
+def wall() -> float:
+    """Seconds since the epoch on the test's (possibly simulated) clock."""
+    return time.time()

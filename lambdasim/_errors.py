@@ -1,0 +1,280 @@
+"""Service errors, named after the AWS error codes, and AWS's message texts.
+
+Every message the simulator shows on behalf of AWS is built here, so the wording
+lives in one place (see ``spec/lambda-controlplane.md`` §0 and
+``spec/lambda-dataplane.md`` §10.4).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+__all__ = [
+    "AccessDeniedException",
+    "InvalidParameterValueException",
+    "InvalidRequestContentException",
+    "LambdaSimError",
+    "RequestTooLargeException",
+    "ResourceConflictException",
+    "ResourceNotFoundException",
+    "ServiceException",
+    "TooManyRequestsException",
+    "ValidationException",
+]
+
+
+class LambdaSimError(Exception):
+    """Base class of every error the simulator raises on behalf of the service.
+
+    ``code`` is the AWS error code as it appears in ``x-amzn-ErrorType``,
+    ``status_code`` the HTTP status AWS answers with, ``message`` AWS's text.
+    """
+
+    code = "ServiceException"
+    status_code = 500
+    #: The key holding the message in the wire body: AWS spells it ``Message``
+    #: for some exceptions and ``message`` for others.
+    message_key = "Message"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.message!r})"
+
+
+class ServiceException(LambdaSimError):
+    """An internal error of the simulated service (HTTP 500)."""
+
+
+class ResourceNotFoundException(LambdaSimError, LookupError):
+    """The function, version or alias does not exist (HTTP 404)."""
+
+    code = "ResourceNotFoundException"
+    status_code = 404
+
+    def __init__(self, message: str, *, existing: Optional[list] = None) -> None:
+        super().__init__(message)
+        #: Names of the functions that do exist, for the test's benefit.
+        self.existing = list(existing) if existing is not None else None
+
+    def __str__(self) -> str:
+        if self.existing is None:
+            return self.message
+        names = ", ".join(self.existing) if self.existing else "none"
+        return f"{self.message} (functions that exist: {names})"
+
+
+class InvalidParameterValueException(LambdaSimError, ValueError):
+    """A parameter has a value AWS rejects (HTTP 400)."""
+
+    code = "InvalidParameterValueException"
+    status_code = 400
+    message_key = "message"
+
+
+class ValidationException(LambdaSimError, ValueError):
+    """A parameter fails the API model's constraints (HTTP 400)."""
+
+    code = "ValidationException"
+    status_code = 400
+    message_key = "message"
+
+
+class InvalidRequestContentException(LambdaSimError, ValueError):
+    """The request body (the event) is not valid JSON (HTTP 400)."""
+
+    code = "InvalidRequestContentException"
+    status_code = 400
+    message_key = "message"
+
+
+class ResourceConflictException(LambdaSimError):
+    """The resource exists already or is in a state that forbids the call (HTTP 409)."""
+
+    code = "ResourceConflictException"
+    status_code = 409
+    message_key = "message"
+
+
+class RequestTooLargeException(LambdaSimError, ValueError):
+    """The request payload exceeds the invocation type's limit (HTTP 413).
+
+    On the wire AWS sends the code ``RequestEntityTooLargeException``.
+    """
+
+    code = "RequestEntityTooLargeException"
+    status_code = 413
+    message_key = "message"
+
+
+class TooManyRequestsException(LambdaSimError):
+    """The invoke was throttled (HTTP 429); ``reason`` says which limit was hit."""
+
+    code = "TooManyRequestsException"
+    status_code = 429
+    message_key = "message"
+
+    def __init__(
+        self,
+        message: str = "Rate Exceeded.",
+        *,
+        reason: str = "ReservedFunctionConcurrentInvocationLimitExceeded",
+        retry_after_seconds: Optional[int] = None,
+    ) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.retry_after_seconds = retry_after_seconds
+
+
+class AccessDeniedException(LambdaSimError, PermissionError):
+    """The caller may not use the resource, e.g. a function of another account (HTTP 403).
+
+    AWS sends this one without a message, so ``message`` is usually empty.
+    """
+
+    code = "AccessDeniedException"
+    status_code = 403
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+
+
+# --- message templates -------------------------------------------------------
+
+
+def validation_message(errors: list) -> str:
+    """Join ``(value, member, constraint)`` triples the way AWS's validator does."""
+    parts = [
+        f"Value '{value}' at '{member}' failed to satisfy constraint: {constraint}"
+        for value, member, constraint in errors
+    ]
+    noun = "error" if len(parts) == 1 else "errors"
+    return f"{len(parts)} validation {noun} detected: " + "; ".join(parts)
+
+
+def function_not_found(arn: str) -> str:
+    return f"Function not found: {arn}"
+
+
+def function_exists(name: str) -> str:
+    return f"Function already exist: {name}"
+
+
+# Clauses of AWS's model validator ("... failed to satisfy constraint: <clause>").
+
+
+def max_length(limit: int) -> str:
+    return f"Member must have length less than or equal to {limit}"
+
+
+def min_length(limit: int) -> str:
+    return f"Member must have length greater than or equal to {limit}"
+
+
+def max_value(limit: int) -> str:
+    return f"Member must have value less than or equal to {limit}"
+
+
+def min_value(limit: int) -> str:
+    return f"Member must have value greater than or equal to {limit}"
+
+
+def pattern(regex: str) -> str:
+    return f"Member must satisfy regular expression pattern: {regex}"
+
+
+def validation_failure(
+    value: object, member: str, constraint: str, *, redacted: bool = False
+) -> str:
+    """One clause of a validation message; AWS leaves out the value of sensitive members."""
+    shown = "Value" if redacted else f"Value '{value}'"
+    return f"{shown} at '{member}' failed to satisfy constraint: {constraint}"
+
+
+def validation_failures_message(failures: list) -> str:
+    """Join clauses made by ``validation_failure`` the way ``validation_message`` does."""
+    noun = "error" if len(failures) == 1 else "errors"
+    return f"{len(failures)} validation {noun} detected: " + "; ".join(failures)
+
+
+# Function names, ARNs and qualifiers (spec/lambda-controlplane.md §2.1).
+
+QUALIFIER_MISMATCH = (
+    "The derived qualifier from the function name does not match the specified qualifier."
+)
+
+
+def region_unreachable(arn_region: str, region: str) -> str:
+    return f"Functions from '{arn_region}' are not reachable in this region ('{region}')"
+
+
+def not_a_bare_function_name(name: str) -> str:
+    return (
+        f"'function_name' must be a bare function name matching [a-zA-Z0-9-_]+ (got {name!r}); "
+        "ARNs and qualified names are resolved by the service before a configuration is built"
+    )
+
+
+# Runtime (spec/lambda-controlplane.md §2.2).
+
+
+def runtime_blocked(runtime: str) -> str:
+    return (
+        f"The runtime parameter of {runtime} is no longer supported for creating or updating "
+        "AWS Lambda functions. We recommend you use a supported runtime while creating or "
+        "updating functions."
+    )
+
+
+def runtime_not_in_enum(runtime: str, accepted: list) -> str:
+    return (
+        f"Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum "
+        f"value set: [{', '.join(accepted)}] or be a valid ARN"
+    )
+
+
+def runtime_not_python(runtime: str, python_runtimes: list) -> str:
+    return (
+        f"lambdasim runs Python handlers: runtime {runtime!r} is not supported; "
+        f"use one of {', '.join(python_runtimes)}"
+    )
+
+
+# Environment variables and layers (spec/lambda-controlplane.md §2.4, §2.5).
+
+ENVIRONMENT_KEY_CONSTRAINT = (
+    "Map keys must satisfy constraint: "
+    "[Member must satisfy regular expression pattern: [a-zA-Z]([a-zA-Z0-9_])+]"
+)
+
+
+def environment_reserved_keys(keys: list) -> str:
+    return (
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided contains reserved keys that are currently not supported "
+        f"for modification. Reserved keys used in this request: {', '.join(keys)}"
+    )
+
+
+def environment_too_large(measured: str) -> str:
+    return (
+        "Lambda was unable to configure your environment variables because the environment "
+        "variables you have provided exceeded the 4KB limit. "
+        f"String measured: {measured}"
+    )
+
+
+def too_many_layers(limit: int) -> str:
+    return f"Cannot reference more than {limit} layers."
+
+
+# Python-level type errors, in the attrs wording.
+
+
+def wrong_type(field: str, expected: str, value: object) -> str:
+    return f"'{field}' must be {expected} (got {value!r} that is a {type(value).__name__})"

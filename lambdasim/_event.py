@@ -1,0 +1,88 @@
+"""The invoke payload: turn what the test passes into the bytes Lambda receives, and check them.
+
+Lambda parses the request body as JSON before it reaches the function and
+rejects bad JSON with ``InvalidRequestContentException`` (spec §10.4). Its
+detail text comes from a Java parser; the prefix is AWS's, the detail follows
+that parser's wording as closely as Python's decoder allows.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._errors import InvalidRequestContentException
+
+_PREFIX = "Could not parse request body into json: Could not parse payload into json: "
+_SOURCE = "[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
+_VALUE_EXPECTED = (
+    "expected a valid value (JSON String, Number, Array, Object or token 'null', 'true' or 'false')"
+)
+
+
+def event_bytes(event: Any) -> bytes:
+    """The request body for ``event``: bytes/str are checked JSON, anything else is encoded."""
+    if event is None:
+        return b""
+    if isinstance(event, (bytes, bytearray, memoryview)):
+        body = bytes(event)
+        _check_json(body)
+        return body
+    if isinstance(event, str):
+        body = event.encode("utf-8")
+        _check_json(body)
+        return body
+    try:
+        return json.dumps(event, allow_nan=False, separators=(",", ":")).encode("utf-8")
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"'event' must be JSON-serializable, or bytes/str holding JSON ({error})") from None
+
+
+def _reject_constant(name: str) -> None:
+    raise _NonStandard(name)
+
+
+class _NonStandard(ValueError):
+    pass
+
+
+def _check_json(body: bytes) -> None:
+    if not body.strip():
+        return
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line, column = _position(body[: error.start].decode("utf-8", "replace"), len(body[: error.start]))
+        detail = f"Invalid UTF-8 start byte 0x{body[error.start]:02x}"
+        raise InvalidRequestContentException(_PREFIX + detail + "\n at " + _SOURCE.format(line=line, column=column + 1)) from None
+    try:
+        json.loads(text, parse_constant=_reject_constant)
+    except _NonStandard as error:
+        detail = (
+            f"Non-standard token '{error}': enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow"
+        )
+        raise InvalidRequestContentException(_PREFIX + detail + "\n at " + _locate(text, str(error))) from None
+    except json.JSONDecodeError as error:
+        raise InvalidRequestContentException(_PREFIX + _describe(text, error)) from None
+
+
+def _describe(text: str, error: json.JSONDecodeError) -> str:
+    where = "\n at " + _SOURCE.format(line=error.lineno, column=error.colno + 1)
+    if error.pos >= len(text):
+        return "Unexpected end-of-input: expected a value" + where
+    char = text[error.pos]
+    code = ord(char)
+    shown = "CTRL-CHAR" if code < 32 or 127 <= code < 160 else f"'{char}'"
+    return f"Unexpected character ({shown} (code {code})): {_VALUE_EXPECTED}" + where
+
+
+def _position(prefix: str, _length: int) -> tuple:
+    line = prefix.count("\n") + 1
+    column = len(prefix) - (prefix.rfind("\n") + 1)
+    return line, column
+
+
+def _locate(text: str, token: str) -> str:
+    index = max(text.find(token), 0)
+    line, column = _position(text[:index], index)
+    return _SOURCE.format(line=line, column=column + len(token) + 1)

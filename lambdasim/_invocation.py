@@ -1,0 +1,215 @@
+"""One synchronous invocation on one environment: init if needed, invoke, and the record of it.
+
+Turns what the environment answered (a result, an error document, a timeout,
+a dead process) into Lambda's ``InvokeResult`` and log lines.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+import time
+from typing import List, Optional
+
+import attrs
+
+from . import _clock, _platform
+from ._result import InvokeResult
+from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
+
+#: The init phase's own limit (spec §3.2).
+INIT_LIMIT_SECONDS = 10.0
+#: How much of the log ``log_type="Tail"`` returns.
+TAIL_BYTES = 4096
+
+_realtime = time.clock_gettime
+_CLOCK_REALTIME = time.CLOCK_REALTIME
+
+
+@attrs.frozen
+class InvokeRequest:
+    """Everything one invoke needs besides the environment."""
+
+    function_name: str
+    version: str
+    invoked_function_arn: str
+    request_id: str
+    body: bytes
+    timeout: int
+    memory_size: int
+    runtime: str
+    region: str
+    log_type: Optional[str] = None
+    client_context: Optional[dict] = None
+
+
+def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
+    """Invoke ``request`` on ``env`` (initializing it first when it is cold)."""
+    lines: List[str] = []
+    init_ms: Optional[float] = None
+    cold = not env.initialized
+    if cold:
+        init = _initialize(env, request, lines)
+        if init.failed is not None:
+            return _finish(request, lines, init.failed, cold=True)
+        init_ms = init.milliseconds
+    lines.append(_platform.start(request.request_id, request.version))
+    header = {
+        "op": "invoke",
+        "request_id": request.request_id,
+        # The deadline the handler's context counts down to, on the real clock.
+        "deadline_ms": int(_realtime(_CLOCK_REALTIME) * 1000) + request.timeout * 1000,
+        "invoked_function_arn": request.invoked_function_arn,
+    }
+    if request.client_context is not None:
+        header["client_context"] = request.client_context
+    reply = env.invoke(header, request.body, _clock.monotonic() + request.timeout)
+    return _record(env, request, reply, lines, init_ms, cold)
+
+
+@attrs.define
+class _InitResult:
+    milliseconds: float = 0.0
+    failed: Optional["_Failure"] = None
+
+
+@attrs.frozen
+class _Failure:
+    payload: bytes
+    error_type: str
+    status: str = "error"
+    duration_ms: float = 0.0
+    max_memory_mb: int = 0
+
+
+def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[str]) -> _InitResult:
+    lines.append(_platform.init_start(request.runtime, request.region))
+    reply = env.initialize(_clock.monotonic() + INIT_LIMIT_SECONDS)
+    phase = "init"
+    if reply.outcome is Outcome.TIMEOUT:
+        # Lambda retries a timed-out init during the invoke, under the
+        # function's timeout: the "suppressed init" (spec §3.2).
+        lines.append(_output(reply))
+        lines.append(_platform.init_report(reply.seconds * 1000, "init", "timeout"))
+        phase = "invoke"
+        reply = env.initialize(_clock.monotonic() + request.timeout)
+    lines.append(_output(reply))
+    milliseconds = reply.seconds * 1000
+    memory = _memory_mb(reply, env)
+    if reply.outcome is Outcome.READY:
+        return _InitResult(milliseconds)
+    if reply.outcome is Outcome.INIT_ERROR:
+        error_type = _platform.runtime_error_type(reply.header.get("error_type", ""))
+        payload = reply.body
+    elif reply.outcome is Outcome.TIMEOUT:
+        error_type = "Sandbox.Timedout"
+        payload = _platform.timeout_document(request.request_id, request.timeout)
+        milliseconds = request.timeout * 1000.0
+    else:
+        error_type = "Runtime.ExitError"
+        reason = _platform.exit_reason(reply.exit_status)
+        payload = _platform.exit_document(None, reason)
+        lines.append(_platform.fault(None, reason, error_type))
+    status = "timeout" if reply.outcome is Outcome.TIMEOUT else "error"
+    lines.append(_platform.init_report(milliseconds, phase, status, None if status == "timeout" else error_type))
+    lines.append(_platform.start(request.request_id, request.version))
+    failure = _Failure(payload, error_type, status, milliseconds, memory)
+    return _InitResult(milliseconds, failure)
+
+
+def _record(
+    env: ExecutionEnvironment,
+    request: InvokeRequest,
+    reply: Reply,
+    lines: List[str],
+    init_ms: Optional[float],
+    cold: bool,
+) -> InvokeResult:
+    lines.append(_output(reply))
+    memory = _memory_mb(reply, env)
+    duration_ms = reply.seconds * 1000
+    if reply.outcome is Outcome.RESULT:
+        payload = reply.body
+        if len(payload) > _platform.RESPONSE_LIMIT:
+            failure = _Failure(
+                _platform.response_too_large_document(), "Function.ResponseSizeTooLarge", "error",
+                duration_ms, memory,
+            )
+            return _finish(request, lines, failure, cold=cold, init_ms=init_ms)
+        return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=payload,
+                       duration_ms=duration_ms, memory=memory)
+    if reply.outcome is Outcome.ERROR:
+        return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=reply.body,
+                       duration_ms=duration_ms, memory=memory, function_error=True)
+    if reply.outcome is Outcome.TIMEOUT:
+        failure = _Failure(
+            _platform.timeout_document(request.request_id, request.timeout), "Sandbox.Timedout",
+            "timeout", request.timeout * 1000.0, memory,
+        )
+    else:
+        reason = _platform.exit_reason(reply.exit_status)
+        lines.append(_platform.fault(request.request_id, reason, "Runtime.ExitError"))
+        failure = _Failure(
+            _platform.exit_document(request.request_id, reason), "Runtime.ExitError", "error",
+            duration_ms, memory,
+        )
+    return _finish(request, lines, failure, cold=cold, init_ms=init_ms)
+
+
+def _finish(
+    request: InvokeRequest,
+    lines: List[str],
+    failure: Optional[_Failure],
+    *,
+    cold: bool,
+    init_ms: Optional[float] = None,
+    payload: bytes = b"",
+    duration_ms: float = 0.0,
+    memory: int = 0,
+    function_error: bool = False,
+) -> InvokeResult:
+    status = error_type = None
+    if failure is not None:
+        payload, duration_ms, memory = failure.payload, failure.duration_ms, failure.max_memory_mb
+        status = failure.status
+        error_type = None if failure.status == "timeout" else failure.error_type
+        function_error = True
+    lines.append(_platform.end(request.request_id))
+    billed = _platform.billed_ms(duration_ms, init_ms)
+    lines.append(_platform.report(
+        request.request_id, duration_ms=duration_ms, billed_ms=billed, memory_size=request.memory_size,
+        max_memory_used=memory, init_ms=init_ms, status=status, error_type=error_type,
+    ))
+    logs = "".join(lines)
+    log_result = None
+    if request.log_type == "Tail":
+        log_result = base64.b64encode(logs.encode()[-TAIL_BYTES:]).decode()
+    return InvokeResult(
+        function_name=request.function_name,
+        raw_payload=payload,
+        status_code=200,
+        request_id=request.request_id,
+        executed_version=request.version,
+        function_error="Unhandled" if function_error else None,
+        logs=logs,
+        log_result=log_result,
+        cold_start=cold,
+        init_duration_ms=init_ms,
+        duration_ms=duration_ms,
+        billed_duration_ms=billed,
+        max_memory_used_mb=memory,
+        memory_size_mb=request.memory_size,
+    )
+
+
+def _output(reply: Reply) -> str:
+    if not reply.output:
+        return ""
+    text = reply.output.decode("utf-8", errors="replace")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _memory_mb(reply: Reply, env: ExecutionEnvironment) -> int:
+    kilobytes = reply.header.get("maxrss_kb") or env.peak_rss_kb
+    env.peak_rss_kb = max(env.peak_rss_kb, kilobytes)
+    return math.ceil(env.peak_rss_kb / 1024)

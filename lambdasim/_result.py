@@ -1,0 +1,74 @@
+"""What an invoke returns: ``InvokeResult``, and ``FunctionError`` for ``raise_for_error()``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+import attrs
+
+
+class FunctionError(Exception):
+    """The function failed (raised, timed out, crashed); raised by ``InvokeResult.raise_for_error()``.
+
+    ``error_type``, ``error_message`` and ``stack_trace`` come from the error
+    document; ``result`` is the whole ``InvokeResult``.
+    """
+
+    def __init__(self, result: "InvokeResult") -> None:
+        document = result.payload if isinstance(result.payload, dict) else {}
+        self.result = result
+        self.error_type = document.get("errorType", "")
+        self.error_message = document.get("errorMessage", "")
+        self.stack_trace = list(document.get("stackTrace") or [])
+        super().__init__(self._describe())
+
+    def _describe(self) -> str:
+        head = f"{self.error_type}: {self.error_message}" if self.error_type else self.error_message
+        lines = [f"function {self.result.function_name!r} failed (request {self.result.request_id}): {head}"]
+        if self.stack_trace:
+            lines.append("Remote traceback (most recent call last):")
+            lines.extend(frame.rstrip("\n") for frame in self.stack_trace)
+        return "\n".join(lines)
+
+
+@attrs.frozen
+class InvokeResult:
+    """The answer to one invoke, as Lambda gives it, plus what its REPORT line says."""
+
+    function_name: str
+    #: The exact bytes Lambda would return.
+    raw_payload: bytes
+    status_code: int
+    request_id: str
+    executed_version: Optional[str] = "$LATEST"
+    function_error: Optional[str] = None
+    logs: str = ""
+    log_result: Optional[str] = None
+    cold_start: bool = False
+    init_duration_ms: Optional[float] = None
+    duration_ms: float = 0.0
+    billed_duration_ms: int = 0
+    max_memory_used_mb: int = 0
+    memory_size_mb: int = 128
+
+    @property
+    def payload(self) -> Any:
+        """The decoded JSON payload; ``bytes`` when it is not JSON; None when empty (202/204)."""
+        raw = self.raw_payload
+        if not raw and self.status_code != 200:
+            return None
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            return raw
+
+    @property
+    def ok(self) -> bool:
+        return self.function_error is None
+
+    def raise_for_error(self) -> "InvokeResult":
+        """Raise ``FunctionError`` when the function failed; return self otherwise."""
+        if self.function_error is not None:
+            raise FunctionError(self)
+        return self

@@ -1,0 +1,142 @@
+"""The life of one runtime process, from the zygote's fork to its exit.
+
+Standard library only. What the managed Python runtime does at start-up (spec
+§0, §7, §8) happens here: enter the sandbox, take the function's environment
+variables, build ``sys.path``, import the handler (init), then answer invoke
+frames one at a time until the test process closes the channel.
+"""
+
+import os
+import resource
+import socket
+import sys
+
+from . import context as lambda_context
+from . import errors, linux, logs, marshal, protocol
+
+_ASCII_RUNTIMES = ("python3.9", "python3.10", "python3.11")
+
+
+def run(spec, fds):
+    """Run an environment; return the process exit code."""
+    control, log_fd = fds[0], fds[1]
+    os.setpgid(0, 0)
+    os.dup2(log_fd, 1)
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    _enter_sandbox(spec["sandbox"], control, fds[2:])
+    _take_environment(spec)
+    logs.setup_logging(spec.get("log_format") or "Text", os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    try:
+        handler = errors.resolve_handler(spec["handler"])
+    except errors.InitError as failure:
+        doc = failure.doc
+        ensure_ascii = spec["runtime"] in _ASCII_RUNTIMES
+        import logging
+
+        logging.warning(errors.INIT_WARNING)
+        sys.stdout.write(errors.log_error_text(doc))
+        sys.stdout.flush()
+        protocol.write_frame(
+            control, {"op": "init_error", "error_type": doc["errorType"]},
+            errors.dumps_error(doc, ensure_ascii=ensure_ascii),
+        )
+        return 1
+    sys.stdout.flush()
+    protocol.write_frame(control, {"op": "ready", "maxrss_kb": _max_rss_kb()})
+    _serve(control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
+    return 0
+
+
+def _enter_sandbox(sandbox, control, namespace_fds):
+    if sandbox["mode"] != "namespace":
+        return
+    if namespace_fds:
+        linux.join_sandbox(*namespace_fds)
+        for fd in namespace_fds:
+            os.close(fd)
+        return
+    linux.enter_new_sandbox(sandbox["tmp_size_mb"], sandbox.get("binds", ()))
+    # Hand the namespaces to the test process: they keep this sandbox (and its
+    # /tmp) alive when the runtime process is reset after a timeout or crash.
+    user = os.open("/proc/self/ns/user", os.O_RDONLY)
+    mount = os.open("/proc/self/ns/mnt", os.O_RDONLY)
+    sock = socket.socket(fileno=control)
+    try:
+        socket.send_fds(sock, [protocol.pack({"op": "sandbox"})], [user, mount])
+    finally:
+        sock.detach()
+    os.close(user)
+    os.close(mount)
+
+
+def _take_environment(spec):
+    os.chdir(spec["task_root"])
+    os.environ.clear()
+    os.environ.update(spec["env"])
+    sys.argv = ["/var/runtime/bootstrap.py"]
+    runtime_dirs = set(spec.get("drop_sys_path", ()))
+    rest = [entry for entry in sys.path if entry and entry not in runtime_dirs]
+    sys.path[:] = list(spec["sys_path"]) + rest
+    if "PYTHONPATH" not in os.environ:
+        os.environ["PYTHONPATH"] = os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
+
+
+def _serve(control, handler, utf8):
+    encode_result = marshal.encode_result
+    ensure_ascii = not utf8
+    while True:
+        try:
+            header, body = protocol.read_frame(control)
+        except EOFError:
+            return
+        request_id = header["request_id"]
+        logs.set_request_id(request_id)
+        trace_id = header.get("trace_id")
+        if trace_id:
+            os.environ["_X_AMZN_TRACE_ID"] = trace_id
+        else:
+            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        try:
+            event = marshal.decode_event(body)
+            context = lambda_context.LambdaContext(
+                request_id,
+                header.get("client_context"),
+                header.get("cognito_identity"),
+                header["deadline_ms"],
+                header["invoked_function_arn"],
+                header.get("tenant_id"),
+            )
+            result = handler(event, context)
+        except Exception as exc:
+            _send_error(control, errors.error_document(exc, request_id), ensure_ascii, log=True)
+            continue
+        try:
+            payload = encode_result(result, ensure_ascii=ensure_ascii)
+        except Exception as exc:
+            doc = errors.marshal_error_document(exc, request_id)
+            _send_error(control, doc, ensure_ascii, log=True)
+            continue
+        sys.stdout.flush()
+        sys.stderr.flush()
+        protocol.write_frame(control, {"op": "result", "maxrss_kb": _max_rss_kb()}, payload)
+        logs.set_request_id("")
+
+
+def _send_error(control, doc, ensure_ascii, log):
+    if log:
+        sys.stdout.write(errors.log_error_text(doc))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    protocol.write_frame(
+        control,
+        {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()},
+        errors.dumps_error(doc, ensure_ascii=ensure_ascii),
+    )
+    logs.set_request_id("")
+
+
+def _max_rss_kb():
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children)

@@ -1,0 +1,84 @@
+"""Thin wrappers over the Linux calls a sandbox needs (prctl, unshare, setns, mount).
+
+Standard library only: ``os.unshare``/``os.setns`` exist from Python 3.12, so
+older interpreters reach libc through ctypes.
+"""
+
+import ctypes
+import ctypes.util
+import os
+import signal
+
+CLONE_NEWNS = 0x00020000
+CLONE_NEWUSER = 0x10000000
+MS_NOSUID = 0x2
+MS_NODEV = 0x4
+MS_BIND = 0x1000
+MS_REC = 0x4000
+MS_PRIVATE = 1 << 18
+PR_SET_PDEATHSIG = 1
+
+_libc = None
+
+
+def _lib():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    return _libc
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, "%s: %s" % (what, os.strerror(errno)))
+
+
+def die_with_parent(sig=signal.SIGKILL):
+    """Ask the kernel to send ``sig`` to this process when its parent thread exits."""
+    _check(_lib().prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0), "prctl(PR_SET_PDEATHSIG)")
+
+
+def unshare(flags):
+    _check(_lib().unshare(flags), "unshare")
+
+
+def setns(fd, nstype):
+    _check(_lib().setns(fd, nstype), "setns")
+
+
+def mount(source, target, fstype, flags, data=None):
+    encode = lambda value: value.encode() if value is not None else None
+    result = _lib().mount(
+        encode(source), encode(target), encode(fstype), ctypes.c_ulong(flags), encode(data)
+    )
+    _check(result, "mount %s" % target)
+
+
+def enter_new_sandbox(tmp_size_mb, binds=()):
+    """Unshare user and mount namespaces; mount a private tmpfs on ``/tmp``.
+
+    ``binds`` are ``(source, target)`` directory pairs bound before ``/tmp`` is
+    covered, so code that lives under the host's ``/tmp`` stays reachable.
+    Must run in a single-threaded process (the kernel refuses otherwise).
+    """
+    uid, gid = os.getuid(), os.getgid()
+    unshare(CLONE_NEWUSER | CLONE_NEWNS)
+    _write("/proc/self/setgroups", "deny")
+    _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
+    _write("/proc/self/gid_map", "%d %d 1" % (gid, gid))
+    mount(None, "/", None, MS_REC | MS_PRIVATE)
+    for source, target in binds:
+        mount(source, target, None, MS_BIND | MS_REC)
+    mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
+
+
+def join_sandbox(user_fd, mount_fd):
+    """Enter the namespaces of an existing sandbox (a reset environment's re-init)."""
+    setns(user_fd, CLONE_NEWUSER)
+    setns(mount_fd, CLONE_NEWNS)
+
+
+def _write(path, text):
+    with open(path, "w") as file:
+        file.write(text)

@@ -1,0 +1,71 @@
+"""The framed message protocol between the test process and an environment.
+
+Standard library only (it runs inside environments too). A frame is an 8-byte
+prefix (header length, body length; network order), a compact JSON header and
+a raw body. Payloads travel in the body untouched, so an event or a result is
+never JSON-encoded twice.
+"""
+
+import json
+import os
+import struct
+
+_PREFIX = struct.Struct("!II")
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_loads = json.loads
+
+
+def pack(header, body=b""):
+    """Return the bytes of one frame."""
+    head = _dumps(header).encode("utf-8")
+    return _PREFIX.pack(len(head), len(body)) + head + body
+
+
+def write_frame(fd, header, body=b""):
+    """Write one frame to a blocking file descriptor."""
+    data = memoryview(pack(header, body))
+    while data:
+        written = os.write(fd, data)
+        data = data[written:]
+
+
+def read_frame(fd):
+    """Read one frame from a blocking file descriptor; ``EOFError`` at end of file."""
+    head_len, body_len = _PREFIX.unpack(_read_exactly(fd, _PREFIX.size))
+    header = _loads(_read_exactly(fd, head_len))
+    body = _read_exactly(fd, body_len) if body_len else b""
+    return header, body
+
+
+def _read_exactly(fd, size):
+    chunks = []
+    while size:
+        chunk = os.read(fd, min(size, 1 << 20))
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class FrameReader:
+    """Incremental decoder for a non-blocking reader: feed bytes, take frames."""
+
+    def __init__(self):
+        self._buffer = bytearray()
+
+    def feed(self, data):
+        self._buffer += data
+
+    def frames(self):
+        """Yield every complete ``(header, body)`` frame buffered so far."""
+        buffer = self._buffer
+        while len(buffer) >= _PREFIX.size:
+            head_len, body_len = _PREFIX.unpack_from(buffer)
+            end = _PREFIX.size + head_len + body_len
+            if len(buffer) < end:
+                return
+            header = _loads(bytes(buffer[_PREFIX.size : _PREFIX.size + head_len]))
+            body = bytes(buffer[_PREFIX.size + head_len : end])
+            del buffer[:end]
+            yield header, body

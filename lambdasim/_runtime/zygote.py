@@ -1,0 +1,155 @@
+"""The zygote: a pre-warmed, single-threaded process that forks environments.
+
+Standard library only. The test process starts one zygote per interpreter and
+talks to it over a SOCK_SEQPACKET socket (fd given on the command line): one
+JSON message per packet, file descriptors passed alongside with SCM_RIGHTS.
+
+Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal).
+Events:    ``hello`` once at start, ``exited`` (pid, wait status) per child.
+
+The zygote reaps its children itself, so exit statuses reach the test process
+through ``exited`` messages. It dies with the thread that started it
+(PR_SET_PDEATHSIG), and on end of file of its socket it kills every child.
+"""
+
+import json
+import os
+import select
+import signal
+import socket
+import sys
+
+from . import bootstrap, linux
+
+_MAX_MESSAGE = 1 << 16
+
+
+def main(sock_fd, parent_pid):
+    linux.die_with_parent()
+    if os.getppid() != parent_pid:
+        os._exit(0)
+    sock = socket.socket(fileno=sock_fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *args: None)
+    children = set()
+
+    def send(message):
+        sock.send(json.dumps(message).encode())
+
+    send({"op": "hello", "pid": os.getpid(), "namespaces": _probe_namespaces()})
+    while True:
+        readable, _, _ = select.select([sock, wake_r], [], [])
+        if wake_r in readable:
+            os.read(wake_r, 4096)
+            _reap(children, send)
+        if sock not in readable:
+            continue
+        try:
+            data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 16)
+        except OSError:
+            data, fds = b"", []
+        if not data:
+            _kill_all(children)
+            os._exit(0)
+        message = json.loads(data)
+        if message["op"] == "fork":
+            pid = os.fork()
+            if pid == 0:
+                _become_environment(sock, wake_r, wake_w, message["spec"], fds)
+            children.add(pid)
+            for fd in fds:
+                os.close(fd)
+            send({"op": "forked", "id": message["id"], "pid": pid})
+        elif message["op"] == "kill":
+            _signal_group(message["pid"], message["signal"], children)
+
+
+def _become_environment(sock, wake_r, wake_w, spec, fds):
+    try:
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        sock.close()
+        os.close(wake_r)
+        os.close(wake_w)
+        linux.die_with_parent()
+        code = bootstrap.run(spec, fds)
+    except SystemExit as exit:
+        code = exit.code
+    except BaseException:
+        code = 70
+    _exit(code)
+
+
+def _exit(code):
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        try:
+            sys.stderr.write("%s\n" % (code,))
+        except Exception:
+            pass
+        code = 1
+    os._exit(code & 0xFF)
+
+
+def _signal_group(pid, sig, children):
+    # Only our unreaped children: their pids cannot have been reused.
+    if pid not in children:
+        return
+    try:
+        os.killpg(pid, sig)
+    except OSError:
+        try:
+            os.kill(pid, sig)
+        except OSError:
+            pass
+
+
+def _reap(children, send):
+    while children:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        if pid in children:
+            children.discard(pid)
+            # Whatever the handler left in the environment's group goes too.
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            send({"op": "exited", "pid": pid, "status": status})
+
+
+def _kill_all(children):
+    for pid in children:
+        _signal_group(pid, signal.SIGKILL, children)
+
+
+def _probe_namespaces():
+    """Return ``""`` when a child can enter a private sandbox, else the reason it cannot."""
+    read_fd, write_fd = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        try:
+            linux.enter_new_sandbox(1)
+            reason = b""
+        except Exception as error:
+            reason = str(error).encode() or b"unknown error"
+        os.write(write_fd, reason or b"ok")
+        os._exit(0)
+    os.close(write_fd)
+    with os.fdopen(read_fd, "rb") as pipe:
+        answer = pipe.read().decode()
+    os.waitpid(pid, 0)
+    return "" if answer == "ok" else answer

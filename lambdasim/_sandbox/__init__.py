@@ -1,0 +1,1 @@
+"""Execution environments as seen from the test process: zygote, processes, pools."""

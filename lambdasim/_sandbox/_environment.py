@@ -1,0 +1,280 @@
+"""One execution environment: a sandbox plus the runtime process running in it.
+
+The sandbox (private ``/tmp``, log stream) outlives its runtime process: after
+a timeout or crash the process is killed and the next invoke forks a new one
+into the *same* sandbox, as Lambda's reset does (spec §3.1). With namespaces,
+the sandbox is kept alive by the test process holding its namespace fds.
+"""
+
+from __future__ import annotations
+
+import enum
+import os
+import select
+import shutil
+import signal
+import socket
+import threading
+from typing import List, Optional, Tuple
+
+import attrs
+
+from .. import _clock
+from .._runtime.protocol import FrameReader, pack
+from ._zygote import Zygote
+
+_READ_SIZE = 1 << 20
+_PIPE_SIZE = 1 << 20
+_F_SETPIPE_SZ = 1031
+#: How long a dead process's exit status may take to arrive from the zygote.
+_EXIT_STATUS_TIMEOUT = 5.0
+
+
+class Outcome(enum.Enum):
+    READY = "ready"
+    INIT_ERROR = "init_error"
+    RESULT = "result"
+    ERROR = "error"
+    TIMEOUT = "timeout"
+    EXIT = "exit"
+
+
+@attrs.define
+class Reply:
+    """What came back from one init or invoke: the outcome and everything it printed."""
+
+    outcome: Outcome
+    header: dict = attrs.Factory(dict)
+    body: bytes = b""
+    output: bytes = b""
+    seconds: float = 0.0
+    #: The raw wait status when the process died.
+    exit_status: Optional[int] = None
+
+
+class Sandbox:
+    """The parts of an environment that survive a reset: namespaces, ``/tmp``, log stream."""
+
+    def __init__(self, *, mode: str, log_stream_name: str, tmp_size_mb: int, tmp_dir: Optional[str]):
+        self.mode = mode
+        self.log_stream_name = log_stream_name
+        self.tmp_size_mb = tmp_size_mb
+        #: In directory mode, the host directory standing in for /tmp.
+        self.tmp_dir = tmp_dir
+        self.namespace_fds: Tuple[int, ...] = ()
+
+    def close(self) -> None:
+        for fd in self.namespace_fds:
+            os.close(fd)
+        self.namespace_fds = ()
+        if self.tmp_dir is not None:
+            shutil.rmtree(self.tmp_dir, ignore_errors=True)
+            self.tmp_dir = None
+
+
+class ExecutionEnvironment:
+    """A Lambda execution environment as the test process sees it.
+
+    Not thread-safe by itself: its pool hands it to one invoking thread at a time.
+    """
+
+    def __init__(self, *, zygote: Zygote, spec: dict, sandbox: Sandbox, function_name: str, version: str):
+        self.zygote = zygote
+        self.spec = spec
+        self.sandbox = sandbox
+        self.function_name = function_name
+        self.version = version
+        self.pid: Optional[int] = None
+        self.initialized = False
+        #: When this environment was last released, on the simulated clock.
+        self.last_used = 0.0
+        self.invocations = 0
+        #: The highest resident memory seen in this environment, in KiB.
+        self.peak_rss_kb = 0
+        self._control: Optional[socket.socket] = None
+        self._log_fd: Optional[int] = None
+        self._frames = FrameReader()
+        self._closed = False
+        self._lock = threading.Lock()
+
+    # --- inspection ---------------------------------------------------------
+
+    @property
+    def tmp_path(self) -> Optional[str]:
+        """Where the test can see this environment's ``/tmp`` (None when it cannot)."""
+        if self.sandbox.mode != "namespace":
+            return self.sandbox.tmp_dir
+        if self.pid is None:
+            return None
+        return f"/proc/{self.pid}/root/tmp"
+
+    @property
+    def alive(self) -> bool:
+        return self.pid is not None
+
+    @property
+    def log_stream_name(self) -> str:
+        return self.sandbox.log_stream_name
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def initialize(self, deadline: float) -> Reply:
+        """Fork a runtime process into the sandbox and run the init phase."""
+        started = _clock.monotonic()
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        log_r, log_w = os.pipe()
+        try:
+            _enlarge_pipe(log_w)
+            fds = [theirs.fileno(), log_w, *self.sandbox.namespace_fds]
+            self.pid = self.zygote.fork(self.spec, fds)
+        except BaseException:
+            ours.close()
+            os.close(log_r)
+            raise
+        finally:
+            theirs.close()
+            os.close(log_w)
+        self._control, self._log_fd = ours, log_r
+        self._frames = FrameReader()
+        reply = self._await(deadline, started)
+        if reply.outcome is Outcome.READY:
+            self.initialized = True
+        elif reply.outcome is Outcome.INIT_ERROR:
+            # The runtime exits after reporting an init error, as Lambda's does.
+            self._discard_process(wait=True)
+        return reply
+
+    def invoke(self, header: dict, body: bytes, deadline: float) -> Reply:
+        """Send one invoke; wait for its answer until ``deadline`` (real clock)."""
+        started = _clock.monotonic()
+        self.invocations += 1
+        try:
+            self._control.sendall(pack(header, body))
+        except OSError:
+            pass  # The process died; _await reports how.
+        return self._await(deadline, started)
+
+    def reset(self) -> None:
+        """Kill the runtime process; the sandbox stays for the next init."""
+        self._discard_process(kill=True)
+        self.initialized = False
+
+    def close(self) -> None:
+        """Kill the runtime process and release the sandbox."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._discard_process(kill=True)
+        self.sandbox.close()
+
+    # --- waiting ------------------------------------------------------------
+
+    def _await(self, deadline: float, started: float) -> Reply:
+        output = bytearray()
+        control, log_fd = self._control, self._log_fd
+        poller = select.poll()
+        poller.register(control.fileno(), select.POLLIN)
+        poller.register(log_fd, select.POLLIN)
+        log_open = True
+        while True:
+            for header, body in self._frames.frames():
+                if header["op"] == "sandbox":
+                    continue
+                outcome = Outcome(header["op"])
+                output += _drain(log_fd)
+                return Reply(outcome, header, body, bytes(output), _clock.monotonic() - started)
+            remaining = deadline - _clock.monotonic()
+            if remaining <= 0:
+                return self._timed_out(output, started)
+            events = poller.poll(max(1, int(remaining * 1000) + 1) if remaining < 3600 else 3_600_000)
+            for fd, event in events:
+                if fd == log_fd:
+                    chunk = _read(log_fd)
+                    if chunk:
+                        output += chunk
+                    else:
+                        poller.unregister(log_fd)
+                        log_open = False
+                    continue
+                data, fds, _, _ = socket.recv_fds(control, _READ_SIZE, 4)
+                if fds:
+                    self._adopt_namespaces(fds)
+                if not data:
+                    return self._died(output, started, log_open)
+                self._frames.feed(data)
+
+    def _adopt_namespaces(self, fds: List[int]) -> None:
+        for fd in self.sandbox.namespace_fds:
+            os.close(fd)
+        self.sandbox.namespace_fds = tuple(fds)
+
+    def _timed_out(self, output: bytearray, started: float) -> Reply:
+        self.peak_rss_kb = max(self.peak_rss_kb, _peak_rss_kb(self.pid))
+        self.zygote.kill(self.pid, signal.SIGKILL)
+        self._discard_process(wait=True, into=output)
+        return Reply(Outcome.TIMEOUT, output=bytes(output), seconds=_clock.monotonic() - started)
+
+    def _died(self, output: bytearray, started: float, log_open: bool) -> Reply:
+        status = self._discard_process(wait=True, into=output)
+        return Reply(
+            Outcome.EXIT, output=bytes(output), seconds=_clock.monotonic() - started, exit_status=status
+        )
+
+    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[bytearray] = None):
+        pid, self.pid = self.pid, None
+        self.initialized = False
+        status = None
+        if pid is not None:
+            if kill:
+                self.zygote.kill(pid, signal.SIGKILL)
+            if wait or kill:
+                status = self.zygote.wait_exit(pid, _EXIT_STATUS_TIMEOUT)
+            else:
+                self.zygote.forget(pid)
+        if self._log_fd is not None:
+            if into is not None:
+                into += _drain(self._log_fd)
+            os.close(self._log_fd)
+            self._log_fd = None
+        if self._control is not None:
+            self._control.close()
+            self._control = None
+        return status
+
+
+def _peak_rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _read(fd: int) -> bytes:
+    return os.read(fd, _READ_SIZE)
+
+
+def _drain(fd: int) -> bytes:
+    """Read what the pipe holds now, without waiting for more."""
+    chunks = []
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    while poller.poll(0):
+        chunk = os.read(fd, _READ_SIZE)
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _enlarge_pipe(fd: int) -> None:
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
+    except OSError:
+        pass

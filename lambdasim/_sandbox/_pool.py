@@ -1,0 +1,75 @@
+"""The environments of one function version: idle ones reused most recently used first."""
+
+from __future__ import annotations
+
+import threading
+from typing import List, Optional
+
+from ._environment import ExecutionEnvironment
+
+
+class EnvironmentPool:
+    """Idle and busy environments of one function version.
+
+    ``acquire`` hands out the most recently used idle environment (Lambda's
+    reuse order); ``release`` returns it. Retired environments (after an update
+    or a forced cold start) are closed as soon as they are not busy.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._idle: List[ExecutionEnvironment] = []
+        self._busy: List[ExecutionEnvironment] = []
+        self._retiring: set = set()
+
+    def acquire(self, now: float, idle_timeout: Optional[float]) -> tuple:
+        """Return ``(environment or None, expired environments to close)``."""
+        expired = []
+        with self._lock:
+            if idle_timeout is not None:
+                keep = []
+                for env in self._idle:
+                    (expired if now - env.last_used >= idle_timeout else keep).append(env)
+                self._idle = keep
+            env = self._idle.pop() if self._idle else None
+            if env is not None:
+                self._busy.append(env)
+        return env, expired
+
+    def add_busy(self, env: ExecutionEnvironment) -> None:
+        with self._lock:
+            self._busy.append(env)
+
+    def release(self, env: ExecutionEnvironment, now: float) -> bool:
+        """Put ``env`` back; return False when it must be closed instead."""
+        env.last_used = now
+        with self._lock:
+            self._busy.remove(env)
+            if env in self._retiring:
+                self._retiring.discard(env)
+                return False
+            self._idle.append(env)
+            return True
+
+    def discard(self, env: ExecutionEnvironment) -> None:
+        """Forget a busy environment that is being closed."""
+        with self._lock:
+            if env in self._busy:
+                self._busy.remove(env)
+            self._retiring.discard(env)
+
+    def retire(self) -> List[ExecutionEnvironment]:
+        """Retire every environment; return the idle ones, which the caller closes now."""
+        with self._lock:
+            idle, self._idle = self._idle, []
+            self._retiring.update(self._busy)
+        return idle
+
+    def environments(self) -> List[ExecutionEnvironment]:
+        with self._lock:
+            return [env for env in self._idle[::-1] + self._busy if env not in self._retiring]
+
+    @property
+    def busy_count(self) -> int:
+        with self._lock:
+            return len(self._busy)

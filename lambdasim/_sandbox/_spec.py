@@ -1,0 +1,106 @@
+"""What a runtime process is told at fork: its variables, ``sys.path`` and sandbox (spec §7, §8)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import time
+from typing import Mapping, Optional
+
+#: Harmless credentials so a handler can never reach real AWS with the developer's keys.
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "ASIALAMBDASIMFAKEKEY",
+    "AWS_SECRET_ACCESS_KEY": "lambdasim/fake/secret/access/key/not/valid00",
+    "AWS_SESSION_TOKEN": "lambdasim-fake-session-token",
+}
+
+_RUNTIME_API = "169.254.100.1:9001"
+_XRAY_HOST, _XRAY_PORT = "169.254.100.1", "2000"
+_PATH = "/var/lang/bin:/usr/local/bin:/usr/bin/:/bin:/opt/bin"
+_LD_LIBRARY_PATH = (
+    "/var/lang/lib:/lib64:/usr/lib64:/var/runtime:/var/runtime/lib:/var/task:/var/task/lib:/opt/lib"
+)
+
+
+def log_stream_name(version: str, now: float) -> str:
+    """``YYYY/MM/DD/[<version>]<32 hex>``, dated on the (simulated) UTC clock."""
+    day = time.strftime("%Y/%m/%d", time.gmtime(now))
+    return f"{day}/[{version}]{secrets.token_hex(16)}"
+
+
+def environment_variables(
+    *,
+    function_name: str,
+    version: str,
+    runtime: str,
+    handler: str,
+    memory_size: int,
+    region: str,
+    task_root: str,
+    log_group: str,
+    log_stream: str,
+    user_variables: Optional[Mapping[str, str]],
+    passthrough: Mapping[str, str],
+    tmp_dir: Optional[str],
+) -> dict:
+    """The complete environment of a runtime process, built from nothing (spec §7.1)."""
+    env = {
+        "_HANDLER": handler,
+        "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
+        "AWS_LAMBDA_FUNCTION_NAME": function_name,
+        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_size),
+        "AWS_LAMBDA_FUNCTION_VERSION": version,
+        "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+        "AWS_LAMBDA_LOG_GROUP_NAME": log_group,
+        "AWS_LAMBDA_LOG_STREAM_NAME": log_stream,
+        "AWS_LAMBDA_RUNTIME_API": _RUNTIME_API,
+        "AWS_REGION": region,
+        "AWS_DEFAULT_REGION": region,
+        **FAKE_CREDENTIALS,
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_XRAY_DAEMON_ADDRESS": f"{_XRAY_HOST}:{_XRAY_PORT}",
+        "_AWS_XRAY_DAEMON_ADDRESS": _XRAY_HOST,
+        "_AWS_XRAY_DAEMON_PORT": _XRAY_PORT,
+        "LAMBDA_TASK_ROOT": task_root,
+        "LAMBDA_RUNTIME_DIR": "/var/runtime",
+        "LANG": "en_US.UTF-8",
+        "LD_LIBRARY_PATH": _LD_LIBRARY_PATH,
+        "PATH": _PATH,
+        "PWD": task_root,
+        "SHLVL": "0",
+        "TZ": ":UTC",
+    }
+    if _version_tuple(runtime) >= (3, 12):
+        env["LC_CTYPE"] = "C.UTF-8"
+    env.update(passthrough)
+    if tmp_dir is not None:
+        # Without namespaces, /tmp cannot be private; TMPDIR points at the sandbox's.
+        env["TMPDIR"] = tmp_dir
+    if user_variables:
+        env.update(user_variables)
+    return env
+
+
+def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_root: str) -> list:
+    """The entries the runtime puts before the interpreter's own ``sys.path`` (spec §8)."""
+    entries = [task_root]
+    if user_variables and "PYTHONPATH" in user_variables:
+        # The interpreter would have read PYTHONPATH at start-up; the zygote
+        # started long before, so its entries are placed here instead.
+        entries += [entry for entry in user_variables["PYTHONPATH"].split(":") if entry]
+    else:
+        major, minor = _version_tuple(runtime)
+        entries += [f"/opt/python/lib/python{major}.{minor}/site-packages", "/opt/python"]
+    return entries
+
+
+def _version_tuple(runtime: str) -> tuple:
+    try:
+        major, minor = runtime[len("python"):].split(".")
+        return int(major), int(minor)
+    except ValueError:
+        return (0, 0)
+
+
+def passthrough_variables(names) -> dict:
+    return {name: os.environ[name] for name in names if name in os.environ}

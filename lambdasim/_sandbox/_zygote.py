@@ -1,0 +1,243 @@
+"""The test-process side of the zygote: start it, ask it to fork, learn exit statuses."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from pathlib import Path
+from typing import Dict, Optional, Sequence
+
+from .. import _clock
+
+RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "_runtime")
+
+# Loads lambdasim/_runtime as the package "_lambdasim_runtime" without putting
+# it (or lambdasim) on sys.path, so the handler's modules cannot collide with it.
+_BOOT = """\
+import importlib.util, sys
+sys.path[:] = [p for p in sys.path if p]
+spec = importlib.util.spec_from_file_location(
+    "_lambdasim_runtime", {init!r}, submodule_search_locations=[{dir!r}])
+module = importlib.util.module_from_spec(spec)
+sys.modules["_lambdasim_runtime"] = module
+spec.loader.exec_module(module)
+from _lambdasim_runtime import zygote
+zygote.main({fd}, {ppid})
+"""
+
+#: Environment variables the zygote (and so every environment) starts with.
+#: Coverage's variables pass so that handler code is measured under pytest-cov.
+PASSTHROUGH_ENV = (
+    "COVERAGE_PROCESS_START",
+    "COV_CORE_SOURCE",
+    "COV_CORE_CONFIG",
+    "COV_CORE_DATAFILE",
+    "COV_CORE_BRANCH",
+    "COV_CORE_CONTEXT",
+)
+
+START_TIMEOUT = 30.0
+REQUEST_TIMEOUT = 10.0
+
+
+class ZygoteError(RuntimeError):
+    """The zygote could not be started or stopped answering."""
+
+
+class Zygote:
+    """A pre-warmed process that forks execution environments on request.
+
+    Shared infrastructure: one zygote can serve many simulators (the pytest
+    plugin keeps one per session). It starts on first use, from a thread of its
+    own that lives exactly as long as the zygote, because PR_SET_PDEATHSIG fires
+    when the forking *thread* exits.
+    """
+
+    def __init__(self, python: Optional[str] = None, passthrough_env: Sequence[str] = PASSTHROUGH_ENV):
+        self.python = python or sys.executable
+        self._passthrough_env = tuple(passthrough_env)
+        self._lock = threading.Lock()
+        self._request_lock = threading.Lock()
+        self._replies: "queue.Queue[dict]" = queue.Queue()
+        self._exits: Dict[int, int] = {}
+        self._exit_changed = threading.Condition()
+        self._ids = itertools.count(1)
+        self._sock: Optional[socket.socket] = None
+        self._process: Optional[subprocess.Popen] = None
+        self._thread: Optional[threading.Thread] = None
+        self._closed = False
+        self.pid: Optional[int] = None
+        #: "" when environments get private namespaces, else why they cannot.
+        self.namespace_problem = ""
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def start(self) -> None:
+        with self._lock:
+            if self._closed:
+                raise ZygoteError("the zygote was closed")
+            if self._thread is not None:
+                return
+            started = threading.Event()
+            self._thread = threading.Thread(
+                target=self._run, args=(started,), name="lambdasim-zygote", daemon=True
+            )
+            self._thread.start()
+            hello = self._wait_reply(started, START_TIMEOUT)
+            if hello.get("op") != "hello":
+                raise ZygoteError(f"the zygote did not start: {hello.get('error', hello)}")
+            self.pid = hello["pid"]
+            self.namespace_problem = hello["namespaces"]
+
+    def _wait_reply(self, started: threading.Event, timeout: float) -> dict:
+        if not started.wait(timeout):
+            raise ZygoteError(f"the zygote did not start within {timeout:.0f} s")
+        try:
+            return self._replies.get(timeout=timeout)
+        except queue.Empty:
+            raise ZygoteError(f"the zygote did not answer within {timeout:.0f} s") from None
+
+    def _run(self, started: threading.Event) -> None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        env = {key: os.environ[key] for key in self._passthrough_env if key in os.environ}
+        env["PYTHONUNBUFFERED"] = "1"
+        boot = _BOOT.format(
+            init=os.path.join(RUNTIME_DIR, "__init__.py"), dir=RUNTIME_DIR,
+            fd=theirs.fileno(), ppid=os.getpid(),
+        )
+        try:
+            self._process = subprocess.Popen(
+                [self.python, "-u", "-c", boot],
+                pass_fds=[theirs.fileno()], env=env, cwd="/",
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            ours.close()
+            theirs.close()
+            self._replies.put({"op": "failed", "error": str(error)})
+            started.set()
+            return
+        finally:
+            if self._process is not None:
+                theirs.close()
+        self._sock = ours
+        started.set()
+        try:
+            self._read_messages(ours)
+        finally:
+            with self._exit_changed:
+                self._closed = True
+                self._exit_changed.notify_all()
+            self._replies.put({"op": "gone", "error": "the zygote exited"})
+
+    def _read_messages(self, sock: socket.socket) -> None:
+        while True:
+            try:
+                data = sock.recv(1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            message = json.loads(data)
+            if message["op"] == "exited":
+                with self._exit_changed:
+                    self._exits[message["pid"]] = message["status"]
+                    self._exit_changed.notify_all()
+            else:
+                self._replies.put(message)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the zygote (it kills its environments); wait with a bound, then kill."""
+        with self._lock:
+            if self._thread is None:
+                self._closed = True
+                return
+            self._closed = True
+            sock, process, thread = self._sock, self._process, self._thread
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        if process is not None:
+            _wait_or_kill(process, timeout)
+        thread.join(timeout)
+        if sock is not None:
+            sock.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and not self._closed
+
+    # --- requests -----------------------------------------------------------
+
+    def fork(self, spec: dict, fds: Sequence[int]) -> int:
+        """Fork an environment running ``spec``; ``fds`` are handed to it. Returns its pid."""
+        self.start()
+        with self._request_lock:
+            request_id = next(self._ids)
+            payload = json.dumps({"op": "fork", "id": request_id, "spec": spec}).encode()
+            try:
+                socket.send_fds(self._sock, [payload], list(fds))
+            except OSError as error:
+                raise ZygoteError(f"the zygote is gone: {error}") from None
+            try:
+                reply = self._replies.get(timeout=REQUEST_TIMEOUT)
+            except queue.Empty:
+                raise ZygoteError(f"the zygote did not fork within {REQUEST_TIMEOUT:.0f} s") from None
+        if reply.get("op") != "forked" or reply.get("id") != request_id:
+            raise ZygoteError(f"the zygote could not fork: {reply}")
+        return reply["pid"]
+
+    def kill(self, pid: int, sig: int = signal.SIGKILL) -> None:
+        """Signal an environment's whole process group."""
+        message = json.dumps({"op": "kill", "pid": pid, "signal": int(sig)}).encode()
+        try:
+            self._sock.send(message)
+        except (OSError, AttributeError):
+            pass
+
+    def wait_exit(self, pid: int, timeout: float) -> Optional[int]:
+        """Return the raw wait status of environment ``pid``, or None if it did not exit in time."""
+        deadline = _clock.monotonic() + timeout
+        with self._exit_changed:
+            while pid not in self._exits:
+                remaining = deadline - _clock.monotonic()
+                if remaining <= 0 or self._closed:
+                    return None
+                self._exit_changed.wait(remaining)
+            return self._exits.pop(pid)
+
+    def forget(self, pid: int) -> None:
+        with self._exit_changed:
+            self._exits.pop(pid, None)
+
+
+def _wait_or_kill(process: subprocess.Popen, timeout: float) -> None:
+    # Popen.wait(timeout=) never fires while freezegun holds time still; poll on
+    # the real clock instead.
+    if _poll_until(process, _clock.monotonic() + timeout):
+        return
+    process.kill()
+    if not _poll_until(process, _clock.monotonic() + timeout):
+        warnings.warn(
+            f"lambdasim: zygote process {process.pid} did not exit after SIGKILL",
+            ResourceWarning, stacklevel=3,
+        )
+
+
+def _poll_until(process: subprocess.Popen, deadline: float) -> bool:
+    while process.poll() is None:
+        if _clock.monotonic() > deadline:
+            return False
+        time.sleep(0.001)
+    return True

@@ -1,0 +1,466 @@
+"""``LambdaSim``: the in-memory Lambda service — function registry, invoke routing, environments."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import os
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+import warnings
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import attrs
+
+from . import _arn, _clock, _invocation
+from ._code import CodePackage, CodeSource, load_code
+from ._config import FunctionConfig
+from ._errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    RequestTooLargeException,
+    ResourceConflictException,
+    ResourceNotFoundException,
+    ValidationException,
+    function_exists,
+    function_not_found,
+    validation_message,
+)
+from ._event import event_bytes
+from ._platform import runtime_version_arn
+from ._result import InvokeResult
+from ._sandbox._environment import ExecutionEnvironment, Sandbox
+from ._sandbox._pool import EnvironmentPool
+from ._sandbox._spec import environment_variables, log_stream_name, passthrough_variables, python_path
+from ._sandbox._zygote import PASSTHROUGH_ENV, RUNTIME_DIR, Zygote
+
+#: Idle environments are retired after this long on the simulated clock
+#: (AWS does not document it; third parties measure 5 to 15 minutes).
+DEFAULT_IDLE_TIMEOUT = 600.0
+SYNC_REQUEST_LIMIT = 6_291_456
+CLIENT_CONTEXT_LIMIT = 3583
+_INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
+_LOG_TYPES = ("None", "Tail")
+
+
+@attrs.define(eq=False)
+class _Function:
+    config: FunctionConfig
+    code: CodePackage
+    revision_id: str
+    last_modified: str
+    pool: EnvironmentPool = attrs.Factory(EnvironmentPool)
+    #: Read once: create answers Pending, every later read sees Active.
+    created_pending: bool = True
+
+
+class LambdaSim:
+    """An in-memory AWS Lambda service whose functions run in real execution environments.
+
+    Use it as a context manager or call ``close()``; every process it started
+    ends there. ``zygote`` lets several simulators share one pre-warmed process
+    (the pytest plugin does); without it the simulator owns its own.
+    """
+
+    def __init__(
+        self,
+        *,
+        region: str = _arn.DEFAULT_REGION,
+        account_id: str = _arn.DEFAULT_ACCOUNT,
+        zygote: Optional[Zygote] = None,
+        idle_timeout: Optional[float] = DEFAULT_IDLE_TIMEOUT,
+        private_tmp: bool = True,
+        passthrough_env: tuple = PASSTHROUGH_ENV,
+    ) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.idle_timeout = idle_timeout
+        self._private_tmp = private_tmp
+        self._owns_zygote = zygote is None
+        self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
+        self._passthrough = passthrough_variables(passthrough_env)
+        self._functions: Dict[str, _Function] = {}
+        self._lock = threading.RLock()
+        self._workdir = tempfile.mkdtemp(prefix="lambdasim-", dir=_workdir_base())
+        self._closed = False
+        self._warned_fallback = False
+
+    # --- lifecycle ----------------------------------------------------------
+
+    def __enter__(self) -> "LambdaSim":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """End every environment (and the zygote, when this simulator owns it)."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            functions = list(self._functions.values())
+            self._functions.clear()
+        for function in functions:
+            self._retire(function, everything=True)
+        if self._owns_zygote:
+            self._zygote.close()
+        shutil.rmtree(self._workdir, ignore_errors=True)
+
+    def __del__(self) -> None:
+        if not getattr(self, "_closed", True):
+            warnings.warn(f"unclosed {self!r}: call close() or use 'with LambdaSim()'", ResourceWarning)
+
+    def __repr__(self) -> str:
+        return f"<LambdaSim region={self.region!r} functions={sorted(self._functions)!r}>"
+
+    # --- control plane ------------------------------------------------------
+
+    def create_function(
+        self, function_name: str, *, code: CodeSource, handler: Optional[str] = None, **settings: Any
+    ) -> dict:
+        """Create a function; return its ``FunctionConfiguration`` as AWS does (State ``Pending``)."""
+        self._check_open()
+        package = self._load_code(code)
+        handler = handler if handler is not None else package.handler
+        if handler is None:
+            raise InvalidParameterValueException(
+                "'handler' is required (got None): give 'module.function', or pass a function as 'code'"
+            )
+        config = FunctionConfig(function_name=function_name, handler=handler, **settings)
+        with self._lock:
+            if function_name in self._functions:
+                raise ResourceConflictException(function_exists(function_name))
+            function = _Function(config, package, _revision(), _timestamp())
+            self._functions[function_name] = function
+            return self._describe(function)
+
+    def get_function(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        """``GetFunction``: ``{"Configuration": ..., "Code": ...}`` (plus ``Concurrency`` when reserved)."""
+        function, _ = self._lookup(function_name, qualifier)
+        answer = {
+            "Configuration": self._describe(function),
+            "Code": {"RepositoryType": "S3", "Location": Path(function.code.root).as_uri()},
+        }
+        if function.config.reserved_concurrency is not None:
+            answer["Concurrency"] = {"ReservedConcurrentExecutions": function.config.reserved_concurrency}
+        return answer
+
+    def get_function_configuration(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        function, _ = self._lookup(function_name, qualifier)
+        return self._describe(function)
+
+    def list_functions(self) -> dict:
+        """``ListFunctions``: every function once, sorted by name, without state fields."""
+        with self._lock:
+            functions = [self._functions[name] for name in sorted(self._functions)]
+        hidden = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
+        return {
+            "Functions": [
+                {key: value for key, value in self._describe(f).items() if key not in hidden}
+                for f in functions
+            ]
+        }
+
+    def update_function_code(self, function_name: str, *, code: CodeSource) -> dict:
+        """Replace the code; warm environments are retired, the next invoke cold-starts."""
+        function, _ = self._lookup(function_name, None, unqualified_only=True)
+        package = self._load_code(code)
+        changes = {"handler": package.handler} if package.handler else {}
+        with self._lock:
+            function.code = package
+            function.config = attrs.evolve(function.config, **changes)
+            self._touch(function)
+        self._retire(function)
+        return self._describe(function, updating=True)
+
+    def update_function_configuration(self, function_name: str, **changes: Any) -> dict:
+        """Change settings (``timeout=``, ``environment=``, ...); warm environments are retired."""
+        function, _ = self._lookup(function_name, None, unqualified_only=True)
+        if "function_name" in changes:
+            raise InvalidParameterValueException("'function_name' cannot be changed by an update")
+        with self._lock:
+            function.config = attrs.evolve(function.config, **changes)
+            self._touch(function)
+        self._retire(function)
+        return self._describe(function, updating=True)
+
+    def delete_function(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
+        """Delete the function and end its environments."""
+        name, qualifier = self._parse(function_name, qualifier)
+        if qualifier == "$LATEST":
+            raise InvalidParameterValueException(
+                "$LATEST version cannot be deleted without deleting the function."
+            )
+        with self._lock:
+            function = self._functions.get(name)
+            if function is None:
+                raise self._not_found(self._arn(name))
+            if qualifier is not None:
+                return  # Deleting a version that does not exist is a silent success.
+            del self._functions[name]
+        self._retire(function, everything=True)
+
+    # --- data plane ---------------------------------------------------------
+
+    def invoke(
+        self,
+        function_name: str,
+        event: Any = None,
+        *,
+        qualifier: Optional[str] = None,
+        invocation_type: str = "RequestResponse",
+        log_type: Optional[str] = None,
+        client_context: Any = None,
+    ) -> InvokeResult:
+        """Invoke a function and return Lambda's answer; function errors come back as results.
+
+        ``event`` is a JSON-able object, or ``bytes``/``str`` holding JSON (sent as is).
+        """
+        self._check_open()
+        _check_enum(invocation_type, "invocationType", _INVOCATION_TYPES)
+        if log_type is not None:
+            _check_enum(log_type, "logType", _LOG_TYPES)
+        function, version = self._lookup(function_name, qualifier, invoking=True)
+        body = event_bytes(event)
+        if len(body) > SYNC_REQUEST_LIMIT:
+            raise RequestTooLargeException(
+                f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
+            )
+        context = _client_context(client_context)
+        request_id = str(uuid.uuid4())
+        if invocation_type == "DryRun":
+            return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
+        if invocation_type == "Event":
+            raise NotImplementedError(
+                "lambdasim: invocation_type='Event' (asynchronous invoke) is not supported yet; "
+                "use 'RequestResponse' or 'DryRun'"
+            )
+        config = function.config
+        arn = self._arn(config.function_name, qualifier)
+        request = _invocation.InvokeRequest(
+            function_name=config.function_name, version=version, invoked_function_arn=arn,
+            request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
+            runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
+        )
+        env = self._acquire(function, version)
+        try:
+            result = _invocation.run(env, request)
+        except BaseException:
+            function.pool.discard(env)
+            env.close()
+            raise
+        if not function.pool.release(env, _clock.wall()):
+            env.close()
+        return result
+
+    def environments(self, function_name: str) -> List[ExecutionEnvironment]:
+        """The function's live environments, most recently used first (for inspection)."""
+        function, _ = self._lookup(function_name, None)
+        return function.pool.environments()
+
+    # --- internals ----------------------------------------------------------
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this LambdaSim is closed")
+
+    def _load_code(self, code: CodeSource) -> CodePackage:
+        return load_code(code, extract_to=os.path.join(self._workdir, "code"))
+
+    def _arn(self, name: str, qualifier: Optional[str] = None) -> str:
+        return _arn.function_arn(name, region=self.region, account=self.account_id, qualifier=qualifier)
+
+    def _parse(self, function_name: str, qualifier: Optional[str]) -> tuple:
+        return _arn.parse_function_ref(
+            function_name, qualifier, region=self.region, account=self.account_id
+        )
+
+    def _not_found(self, arn: str) -> ResourceNotFoundException:
+        with self._lock:
+            existing = sorted(self._functions)
+        return ResourceNotFoundException(function_not_found(arn), existing=existing)
+
+    def _lookup(
+        self, function_name: str, qualifier: Optional[str], *, invoking: bool = False,
+        unqualified_only: bool = False,
+    ) -> tuple:
+        """Return ``(function, executed version)`` or raise AWS's not-found error."""
+        name, qualifier = self._parse(function_name, qualifier)
+        with self._lock:
+            function = self._functions.get(name)
+        if function is None:
+            missing = qualifier or ("$LATEST" if invoking else None)
+            raise self._not_found(self._arn(name, missing))
+        if qualifier not in (None, "$LATEST"):
+            raise self._not_found(self._arn(name, qualifier))
+        return function, "$LATEST"
+
+    def _touch(self, function: _Function) -> None:
+        function.revision_id = _revision()
+        function.last_modified = _timestamp()
+
+    def _describe(self, function: _Function, *, updating: bool = False) -> dict:
+        config, code = function.config, function.code
+        answer: Dict[str, Any] = {
+            "FunctionName": config.function_name,
+            "FunctionArn": self._arn(config.function_name),
+            "Runtime": config.runtime,
+            "Role": config.role,
+            "Handler": config.handler,
+            "CodeSize": code.code_size,
+            "Description": config.description,
+            "Timeout": config.timeout,
+            "MemorySize": config.memory_size,
+            "LastModified": function.last_modified,
+            "CodeSha256": code.code_sha256,
+            "Version": "$LATEST",
+            "TracingConfig": {"Mode": (config.tracing_config or {}).get("Mode", "PassThrough")},
+            "RevisionId": function.revision_id,
+            "PackageType": "Zip",
+            "Architectures": list(config.architectures),
+            "EphemeralStorage": {"Size": config.ephemeral_storage},
+            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
+            "RuntimeVersionConfig": {"RuntimeVersionArn": runtime_version_arn(config.runtime, self.region)},
+            "LoggingConfig": {"LogFormat": "Text", "LogGroup": config.log_group, **dict(config.logging_config or {})},
+        }
+        if config.environment is not None:
+            answer["Environment"] = {"Variables": dict(config.environment)}
+        if function.created_pending:
+            function.created_pending = False
+            answer.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+        elif updating:
+            answer.update(
+                State="Active", LastUpdateStatus="InProgress",
+                LastUpdateStatusReason="The function is being created.", LastUpdateStatusReasonCode="Creating",
+            )
+        else:
+            answer.update(State="Active", LastUpdateStatus="Successful")
+        return answer
+
+    def _acquire(self, function: _Function, version: str) -> ExecutionEnvironment:
+        env, expired = function.pool.acquire(_clock.wall(), self.idle_timeout)
+        for old in expired:
+            old.close()
+        if env is not None:
+            return env
+        env = self._new_environment(function, version)
+        function.pool.add_busy(env)
+        return env
+
+    def _new_environment(self, function: _Function, version: str) -> ExecutionEnvironment:
+        config, code = function.config, function.code
+        self._zygote.start()
+        private = self._private_tmp and not self._zygote.namespace_problem
+        if self._private_tmp and not private and not self._warned_fallback:
+            self._warned_fallback = True
+            warnings.warn(
+                "lambdasim: private /tmp is unavailable here "
+                f"({self._zygote.namespace_problem}); each environment gets its own directory "
+                "through TMPDIR instead, and the literal path /tmp is shared with the host",
+                RuntimeWarning, stacklevel=3,
+            )
+        task_root, binds, tmp_dir = code.root, [], None
+        if private:
+            if _under(code.root, "/tmp"):
+                # Mounting the private /tmp would hide this code: bind it elsewhere first.
+                task_root = tempfile.mkdtemp(prefix="task-", dir=self._workdir)
+                binds.append([code.root, task_root])
+        else:
+            tmp_dir = tempfile.mkdtemp(prefix="tmp-", dir=self._workdir)
+        stream = log_stream_name(version, _clock.wall())
+        sandbox = Sandbox(
+            mode="namespace" if private else "directory", log_stream_name=stream,
+            tmp_size_mb=config.ephemeral_storage, tmp_dir=tmp_dir,
+        )
+        env = environment_variables(
+            function_name=config.function_name, version=version, runtime=config.runtime,
+            handler=config.handler, memory_size=config.memory_size, region=self.region,
+            task_root=task_root, log_group=config.log_group, log_stream=stream,
+            user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
+        )
+        spec = {
+            "handler": config.handler,
+            "runtime": config.runtime,
+            "task_root": task_root,
+            "env": env,
+            "sys_path": python_path(config.runtime, config.environment, task_root),
+            "drop_sys_path": [RUNTIME_DIR],
+            "sandbox": {"mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds},
+            "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
+        }
+        return ExecutionEnvironment(
+            zygote=self._zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
+            version=version,
+        )
+
+    def _retire(self, function: _Function, everything: bool = False) -> None:
+        """Close idle environments; busy ones close when their invoke returns.
+
+        With ``everything`` (delete, close) busy runtime processes are killed
+        too, so the threads waiting on them return at once.
+        """
+        busy = function.pool.environments() if everything else []
+        for env in function.pool.retire():
+            env.close()
+        for env in busy:
+            if env.pid is not None:
+                self._zygote.kill(env.pid)
+
+
+def _check_enum(value: Any, member: str, allowed: tuple) -> None:
+    if value not in allowed:
+        constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        raise ValidationException(validation_message([(value, member, constraint)]))
+
+
+def _client_context(value: Any) -> Optional[dict]:
+    """Accept a dict or the base64 JSON text the API carries; return the decoded dict."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        encoded = base64.b64encode(json.dumps(value).encode())
+    elif isinstance(value, (str, bytes)):
+        encoded = value.encode() if isinstance(value, str) else value
+    else:
+        raise InvalidParameterValueException(
+            f"'client_context' must be a dict or base64-encoded JSON text (got {value!r})"
+        )
+    if len(encoded) > CLIENT_CONTEXT_LIMIT:
+        raise InvalidParameterValueException(
+            f"Client context must be no longer than {CLIENT_CONTEXT_LIMIT} bytes when base64-encoded."
+        )
+    try:
+        decoded = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError):
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
+    return decoded
+
+
+def _revision() -> str:
+    return str(uuid.uuid4())
+
+
+def _timestamp() -> str:
+    now = _clock.wall()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}+0000"
+
+
+def _under(path: str, directory: str) -> bool:
+    real = os.path.realpath(path)
+    return real == directory or real.startswith(directory.rstrip("/") + "/")
+
+
+def _workdir_base() -> Optional[str]:
+    """A writable directory outside ``/tmp`` (mounting the private /tmp must not hide it)."""
+    for candidate in ("/dev/shm", "/var/tmp"):
+        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
+            return candidate
+    return None

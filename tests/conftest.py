@@ -1,0 +1,36 @@
+"""Shared fixtures: one zygote for the session, a fresh simulator per test."""
+
+from pathlib import Path
+
+import pytest
+
+from lambdasim import LambdaSim, Zygote
+
+HANDLERS = Path(__file__).parent / "handlers"
+BASIC = HANDLERS / "basic"
+BROKEN = HANDLERS / "broken"
+
+
+@pytest.fixture(scope="session")
+def zygote():
+    zygote = Zygote()
+    yield zygote
+    zygote.close()
+
+
+@pytest.fixture
+def sim(zygote):
+    with LambdaSim(zygote=zygote) as sim:
+        yield sim
+
+
+@pytest.fixture
+def basic(sim):
+    """A simulator with a function per handler of tests/handlers/basic/app.py, by handler name."""
+
+    def create(handler, name=None, **settings):
+        name = name or handler.replace("_", "-")
+        sim.create_function(name, handler=f"app.{handler}", code=str(BASIC), **settings)
+        return name
+
+    return create
