@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import math
+import signal
 import time
 from typing import List, Optional
 
@@ -22,6 +23,8 @@ INIT_LIMIT_SECONDS = 10.0
 #: How much of the log ``log_type="Tail"`` returns.
 TAIL_BYTES = 4096
 
+#: The wait status of a process killed by SIGKILL (what the OOM killer sends).
+_KILLED = signal.SIGKILL
 _realtime = time.clock_gettime
 _CLOCK_REALTIME = time.CLOCK_REALTIME
 
@@ -145,6 +148,13 @@ def _record(
         failure = _Failure(
             _platform.timeout_document(request.request_id, request.timeout), "Sandbox.Timedout",
             "timeout", request.timeout * 1000.0, memory,
+        )
+    elif reply.outcome is Outcome.OUT_OF_MEMORY:
+        reason = _platform.exit_reason(_KILLED)
+        lines.append(_platform.fault(request.request_id, reason, "Runtime.OutOfMemory"))
+        failure = _Failure(
+            _platform.exit_document(request.request_id, reason, "Runtime.OutOfMemory"),
+            "Runtime.OutOfMemory", "error", duration_ms, request.memory_size,
         )
     else:
         reason = _platform.exit_reason(reply.exit_status)

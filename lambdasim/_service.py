@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Optional
 import attrs
 
 from . import _arn, _clock, _invocation
+from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
@@ -76,15 +77,20 @@ class LambdaSim:
         idle_timeout: Optional[float] = DEFAULT_IDLE_TIMEOUT,
         private_tmp: bool = True,
         passthrough_env: tuple = PASSTHROUGH_ENV,
+        concurrency_limit: int = DEFAULT_ACCOUNT_LIMIT,
+        minimum_unreserved: int = MINIMUM_UNRESERVED,
+        enforce_memory: bool = True,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
         self._private_tmp = private_tmp
+        self._enforce_memory = enforce_memory
         self._owns_zygote = zygote is None
         self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
         self._passthrough = passthrough_variables(passthrough_env)
         self._functions: Dict[str, _Function] = {}
+        self._concurrency = ConcurrencyLedger(concurrency_limit, minimum_unreserved)
         self._lock = threading.RLock()
         self._workdir = tempfile.mkdtemp(prefix="lambdasim-", dir=_workdir_base())
         self._closed = False
@@ -136,6 +142,8 @@ class LambdaSim:
         with self._lock:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
+            self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            self._concurrency.reserve(function_name, config.reserved_concurrency)
             function = _Function(config, package, _revision(), _timestamp())
             self._functions[function_name] = function
             return self._describe(function)
@@ -169,7 +177,7 @@ class LambdaSim:
 
     def update_function_code(self, function_name: str, *, code: CodeSource) -> dict:
         """Replace the code; warm environments are retired, the next invoke cold-starts."""
-        function, _ = self._lookup(function_name, None, unqualified_only=True)
+        function, _ = self._lookup(function_name, None)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
         with self._lock:
@@ -181,11 +189,14 @@ class LambdaSim:
 
     def update_function_configuration(self, function_name: str, **changes: Any) -> dict:
         """Change settings (``timeout=``, ``environment=``, ...); warm environments are retired."""
-        function, _ = self._lookup(function_name, None, unqualified_only=True)
+        function, _ = self._lookup(function_name, None)
         if "function_name" in changes:
             raise InvalidParameterValueException("'function_name' cannot be changed by an update")
         with self._lock:
-            function.config = attrs.evolve(function.config, **changes)
+            config = attrs.evolve(function.config, **changes)
+            self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._concurrency.reserve(config.function_name, config.reserved_concurrency)
+            function.config = config
             self._touch(function)
         self._retire(function)
         return self._describe(function, updating=True)
@@ -204,7 +215,46 @@ class LambdaSim:
             if qualifier is not None:
                 return  # Deleting a version that does not exist is a silent success.
             del self._functions[name]
+            self._concurrency.forget(name)
         self._retire(function, everything=True)
+
+    def put_function_concurrency(self, function_name: str, reserved_concurrent_executions: int) -> dict:
+        """Reserve concurrency for the function (all its versions); 0 throttles every invoke."""
+        function = self._unqualified(function_name)
+        with self._lock:
+            config = attrs.evolve(function.config, reserved_concurrency=reserved_concurrent_executions)
+            self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._concurrency.reserve(config.function_name, config.reserved_concurrency)
+            function.config = config
+        return {"ReservedConcurrentExecutions": reserved_concurrent_executions}
+
+    def get_function_concurrency(self, function_name: str) -> dict:
+        reserved = self._unqualified(function_name).config.reserved_concurrency
+        return {} if reserved is None else {"ReservedConcurrentExecutions": reserved}
+
+    def delete_function_concurrency(self, function_name: str) -> None:
+        function = self._unqualified(function_name)
+        with self._lock:
+            function.config = attrs.evolve(function.config, reserved_concurrency=None)
+            self._concurrency.reserve(function.config.function_name, None)
+
+    def get_account_settings(self) -> dict:
+        """``GetAccountSettings``: the account's concurrency and code-size limits and usage."""
+        with self._lock:
+            functions = list(self._functions.values())
+        return {
+            "AccountLimit": {
+                "TotalCodeSize": 80530636800,
+                "CodeSizeUnzipped": 262144000,
+                "CodeSizeZipped": 52428800,
+                "ConcurrentExecutions": self._concurrency.account_limit,
+                "UnreservedConcurrentExecutions": self._concurrency.unreserved,
+            },
+            "AccountUsage": {
+                "TotalCodeSize": sum(f.code.code_size for f in functions),
+                "FunctionCount": len(functions),
+            },
+        }
 
     # --- data plane ---------------------------------------------------------
 
@@ -248,15 +298,19 @@ class LambdaSim:
             request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
             runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
         )
-        env = self._acquire(function, version)
+        unreserved = self._concurrency.acquire(config.function_name)
         try:
-            result = _invocation.run(env, request)
-        except BaseException:
-            function.pool.discard(env)
-            env.close()
-            raise
-        if not function.pool.release(env, _clock.wall()):
-            env.close()
+            env = self._acquire(function, version)
+            try:
+                result = _invocation.run(env, request)
+            except BaseException:
+                function.pool.discard(env)
+                env.close()
+                raise
+            if not function.pool.release(env, _clock.wall()):
+                env.close()
+        finally:
+            self._concurrency.release(config.function_name, unreserved)
         return result
 
     def environments(self, function_name: str) -> List[ExecutionEnvironment]:
@@ -287,8 +341,7 @@ class LambdaSim:
         return ResourceNotFoundException(function_not_found(arn), existing=existing)
 
     def _lookup(
-        self, function_name: str, qualifier: Optional[str], *, invoking: bool = False,
-        unqualified_only: bool = False,
+        self, function_name: str, qualifier: Optional[str], *, invoking: bool = False
     ) -> tuple:
         """Return ``(function, executed version)`` or raise AWS's not-found error."""
         name, qualifier = self._parse(function_name, qualifier)
@@ -300,6 +353,20 @@ class LambdaSim:
         if qualifier not in (None, "$LATEST"):
             raise self._not_found(self._arn(name, qualifier))
         return function, "$LATEST"
+
+    def _unqualified(self, function_name: str) -> _Function:
+        """Look up a function for an operation that refuses versions and aliases."""
+        name, qualifier = self._parse(function_name, None)
+        if qualifier is not None:
+            raise InvalidParameterValueException(
+                "This operation is permitted on Lambda functions only. Aliases and versions do not "
+                "support this operation. Please specify either a function name or an unqualified function ARN."
+            )
+        with self._lock:
+            function = self._functions.get(name)
+        if function is None:
+            raise self._not_found(self._arn(name, "$LATEST"))
+        return function
 
     def _touch(self, function: _Function) -> None:
         function.revision_id = _revision()
@@ -396,7 +463,7 @@ class LambdaSim:
         }
         return ExecutionEnvironment(
             zygote=self._zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
-            version=version,
+            version=version, memory_limit_mb=config.memory_size if self._enforce_memory else None,
         )
 
     def _retire(self, function: _Function, everything: bool = False) -> None:

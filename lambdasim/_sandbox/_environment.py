@@ -28,6 +28,9 @@ _PIPE_SIZE = 1 << 20
 _F_SETPIPE_SZ = 1031
 #: How long a dead process's exit status may take to arrive from the zygote.
 _EXIT_STATUS_TIMEOUT = 5.0
+#: How often a running process's memory is checked against its limit.
+_MEMORY_CHECK_SECONDS = 0.005
+_PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 
 
 class Outcome(enum.Enum):
@@ -37,6 +40,7 @@ class Outcome(enum.Enum):
     ERROR = "error"
     TIMEOUT = "timeout"
     EXIT = "exit"
+    OUT_OF_MEMORY = "out_of_memory"
 
 
 @attrs.define
@@ -78,8 +82,13 @@ class ExecutionEnvironment:
     Not thread-safe by itself: its pool hands it to one invoking thread at a time.
     """
 
-    def __init__(self, *, zygote: Zygote, spec: dict, sandbox: Sandbox, function_name: str, version: str):
+    def __init__(
+        self, *, zygote: Zygote, spec: dict, sandbox: Sandbox, function_name: str, version: str,
+        memory_limit_mb: Optional[int] = None,
+    ):
         self.zygote = zygote
+        #: Exceeding this resident size kills the process, as the OOM killer would.
+        self.memory_limit_kb = memory_limit_mb * 1024 if memory_limit_mb else None
         self.spec = spec
         self.sandbox = sandbox
         self.function_name = function_name
@@ -177,6 +186,8 @@ class ExecutionEnvironment:
         poller.register(control.fileno(), select.POLLIN)
         poller.register(log_fd, select.POLLIN)
         log_open = True
+        limit = self.memory_limit_kb
+        next_check = started + _MEMORY_CHECK_SECONDS
         while True:
             for header, body in self._frames.frames():
                 if header["op"] == "sandbox":
@@ -184,9 +195,16 @@ class ExecutionEnvironment:
                 outcome = Outcome(header["op"])
                 output += _drain(log_fd)
                 return Reply(outcome, header, body, bytes(output), _clock.monotonic() - started)
-            remaining = deadline - _clock.monotonic()
+            now = _clock.monotonic()
+            remaining = deadline - now
             if remaining <= 0:
                 return self._timed_out(output, started)
+            if limit is not None:
+                if now >= next_check:
+                    next_check = now + _MEMORY_CHECK_SECONDS
+                    if _rss_kb(self.pid) > limit:
+                        return self._out_of_memory(output, started)
+                remaining = min(remaining, next_check - now)
             events = poller.poll(max(1, int(remaining * 1000) + 1) if remaining < 3600 else 3_600_000)
             for fd, event in events:
                 if fd == log_fd:
@@ -214,6 +232,15 @@ class ExecutionEnvironment:
         self.zygote.kill(self.pid, signal.SIGKILL)
         self._discard_process(wait=True, into=output)
         return Reply(Outcome.TIMEOUT, output=bytes(output), seconds=_clock.monotonic() - started)
+
+    def _out_of_memory(self, output: bytearray, started: float) -> Reply:
+        self.peak_rss_kb = max(self.peak_rss_kb, self.memory_limit_kb)
+        self.zygote.kill(self.pid, signal.SIGKILL)
+        status = self._discard_process(wait=True, into=output)
+        return Reply(
+            Outcome.OUT_OF_MEMORY, output=bytes(output), seconds=_clock.monotonic() - started,
+            exit_status=status,
+        )
 
     def _died(self, output: bytearray, started: float, log_open: bool) -> Reply:
         status = self._discard_process(wait=True, into=output)
@@ -252,6 +279,14 @@ def _peak_rss_kb(pid: int) -> int:
     except (OSError, ValueError, IndexError):
         pass
     return 0
+
+
+def _rss_kb(pid: Optional[int]) -> int:
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE_KB
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def _read(fd: int) -> bytes:

@@ -124,3 +124,13 @@ def big_response(event, context):
 
 def remaining(event, context):
     return context.get_remaining_time_in_millis()
+
+
+HOARD = []
+
+
+def allocate(event, context):
+    # Touch every page so the memory is resident, not just reserved.
+    HOARD.append(bytearray(b"\1" * (event["mb"] * 1024 * 1024)))
+    time.sleep(event.get("hold", 0))
+    return len(HOARD)
