@@ -44,6 +44,7 @@ class InvokeRequest:
     region: str
     log_type: Optional[str] = None
     client_context: Optional[dict] = None
+    init_limit: float = INIT_LIMIT_SECONDS
 
 
 def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
@@ -51,11 +52,13 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     lines: List[str] = []
     init_ms: Optional[float] = None
     cold = not env.initialized
+    deadline = None
     if cold:
         init = _initialize(env, request, lines)
         if init.failed is not None:
             return _finish(request, lines, init.failed, cold=True)
         init_ms = init.milliseconds
+        deadline = init.invoke_deadline
     lines.append(_platform.start(request.request_id, request.version))
     header = {
         "op": "invoke",
@@ -66,7 +69,9 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     }
     if request.client_context is not None:
         header["client_context"] = request.client_context
-    reply = env.invoke(header, request.body, _clock.monotonic() + request.timeout)
+    if deadline is None:
+        deadline = _clock.monotonic() + request.timeout
+    reply = env.invoke(header, request.body, deadline)
     return _record(env, request, reply, lines, init_ms, cold)
 
 
@@ -74,6 +79,8 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
 class _InitResult:
     milliseconds: float = 0.0
     failed: Optional["_Failure"] = None
+    #: After a suppressed init, the invoke has what is left of the function's timeout.
+    invoke_deadline: Optional[float] = None
 
 
 @attrs.frozen
@@ -87,20 +94,22 @@ class _Failure:
 
 def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[str]) -> _InitResult:
     lines.append(_platform.init_start(request.runtime, request.region))
-    reply = env.initialize(_clock.monotonic() + INIT_LIMIT_SECONDS)
+    reply = env.initialize(_clock.monotonic() + request.init_limit)
     phase = "init"
+    invoke_deadline = None
     if reply.outcome is Outcome.TIMEOUT:
         # Lambda retries a timed-out init during the invoke, under the
         # function's timeout: the "suppressed init" (spec §3.2).
         lines.append(_output(reply))
         lines.append(_platform.init_report(reply.seconds * 1000, "init", "timeout"))
         phase = "invoke"
-        reply = env.initialize(_clock.monotonic() + request.timeout)
+        invoke_deadline = _clock.monotonic() + request.timeout
+        reply = env.initialize(invoke_deadline)
     lines.append(_output(reply))
     milliseconds = reply.seconds * 1000
     memory = _memory_mb(reply, env)
     if reply.outcome is Outcome.READY:
-        return _InitResult(milliseconds)
+        return _InitResult(milliseconds, invoke_deadline=invoke_deadline)
     if reply.outcome is Outcome.INIT_ERROR:
         error_type = _platform.runtime_error_type(reply.header.get("error_type", ""))
         payload = reply.body

@@ -80,12 +80,14 @@ class LambdaSim:
         concurrency_limit: int = DEFAULT_ACCOUNT_LIMIT,
         minimum_unreserved: int = MINIMUM_UNRESERVED,
         enforce_memory: bool = True,
+        init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
     ) -> None:
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
         self._private_tmp = private_tmp
         self._enforce_memory = enforce_memory
+        self._init_timeout = init_timeout
         self._owns_zygote = zygote is None
         self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
         self._passthrough = passthrough_variables(passthrough_env)
@@ -297,6 +299,7 @@ class LambdaSim:
             function_name=config.function_name, version=version, invoked_function_arn=arn,
             request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
             runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
+            init_limit=self._init_timeout,
         )
         unreserved = self._concurrency.acquire(config.function_name)
         try:

@@ -40,6 +40,7 @@ _PLAIN = _SCALARS | _CONTAINERS
 _SCALAR_BASES = (str, int, float)
 _INFINITY = float("inf")
 _MAX_DEPTH = 200
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python
 _DEDUPLICATE_ABOVE = 4096
 
 # Routes chosen by _route().
@@ -180,7 +181,7 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
         if isinstance(key, int):
             return intstr(key)
         raise TypeError(
-            "keys must be str, int, float, bool or None, not %s" % key.__class__.__name__
+            "keys must be str, int, float, bool or None, not %.100s" % _c_type_name(key)
         )
 
     def enter(container) -> int:
@@ -229,12 +230,12 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
         except TypeError:
             return None
         if not isinstance(mapping, dict):
-            raise TypeError(
-                "_asdict() must return a dict, not %s" % type(mapping).__name__
-            )
+            raise TypeError("_asdict() must return a dict, not %.80s" % _c_type_name(mapping))
         return mapping
 
     def encode(obj) -> None:
+        # The order of simplejson's C encoder, which Lambda's runtime uses: _asdict
+        # comes before list and tuple, so a list subclass with one is an object.
         if isinstance(obj, str):
             emit(quote(obj))
         elif isinstance(obj, bytes):
@@ -249,13 +250,11 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
             emit(intstr(obj))
         elif isinstance(obj, float):
             emit(floatstr(obj))
-        elif isinstance(obj, list):
-            encode_array(obj)
         else:
             mapping = as_dict(obj)
             if mapping is not None:
                 encode_object(mapping)
-            elif isinstance(obj, tuple):
+            elif isinstance(obj, (list, tuple)):
                 encode_array(obj)
             elif isinstance(obj, dict):
                 encode_object(obj)
@@ -268,8 +267,21 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
                     "Object of type %s is not JSON serializable" % obj.__class__.__name__
                 )
 
-    encode(value)
+    try:
+        encode(value)
+    except RecursionError:
+        raise RecursionError(
+            "maximum recursion depth exceeded while encoding a JSON object"
+        ) from None
     return "".join(chunks)
+
+
+def _c_type_name(obj) -> str:
+    """The type's name as C code prints it (``tp_name``): ``decimal.Decimal``, ``tuple``."""
+    kind = type(obj)
+    if kind.__flags__ & _HEAP_TYPE or kind.__module__ == "builtins":
+        return kind.__name__
+    return "%s.%s" % (kind.__module__, kind.__name__)
 
 
 _DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))

@@ -8,8 +8,10 @@ Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal).
 Events:    ``hello`` once at start, ``exited`` (pid, wait status) per child.
 
 The zygote reaps its children itself, so exit statuses reach the test process
-through ``exited`` messages. It dies with the thread that started it
-(PR_SET_PDEATHSIG), and on end of file of its socket it kills every child.
+through ``exited`` messages. It is a child subreaper: processes a handler
+started and left behind are adopted by it and killed. When the thread that
+started it exits (PR_SET_PDEATHSIG sends SIGTERM), or its socket reaches end
+of file, it kills every process below it and exits.
 """
 
 import json
@@ -25,14 +27,19 @@ _MAX_MESSAGE = 1 << 16
 
 
 def main(sock_fd, parent_pid):
-    linux.die_with_parent()
-    if os.getppid() != parent_pid:
-        os._exit(0)
-    sock = socket.socket(fileno=sock_fd)
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *args: None)
+    signal.signal(signal.SIGTERM, lambda *args: None)
+    linux.die_with_parent(signal.SIGTERM)
+    if os.getppid() != parent_pid:
+        os._exit(0)
+    try:
+        linux.become_subreaper()
+    except OSError:
+        pass
+    sock = socket.socket(fileno=sock_fd)
     children = set()
 
     def send(message):
@@ -42,7 +49,10 @@ def main(sock_fd, parent_pid):
     while True:
         readable, _, _ = select.select([sock, wake_r], [], [])
         if wake_r in readable:
-            os.read(wake_r, 4096)
+            signals = os.read(wake_r, 4096)
+            if signal.SIGTERM in signals:
+                _kill_all(children)
+                os._exit(0)
             _reap(children, send)
         if sock not in readable:
             continue
@@ -113,26 +123,70 @@ def _signal_group(pid, sig, children):
 
 
 def _reap(children, send):
-    while children:
+    environment_died = False
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
         if pid in children:
             children.discard(pid)
+            environment_died = True
             # Whatever the handler left in the environment's group goes too.
             try:
                 os.killpg(pid, signal.SIGKILL)
             except OSError:
                 pass
             send({"op": "exited", "pid": pid, "status": status})
+    if environment_died:
+        _kill_orphans(children)
+
+
+def _kill_orphans(children):
+    """Kill adopted processes: a dead environment's leftovers (e.g. after os.setsid())."""
+    me = os.getpid()
+    for pid in linux.descendants(me):
+        if pid not in children and _parent(pid) == me:
+            _kill(pid)
+
+
+def _parent(pid):
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as stat:
+            return int(stat.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _kill(pid):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
 
 
 def _kill_all(children):
-    for pid in children:
-        _signal_group(pid, signal.SIGKILL, children)
+    """Kill every process below the zygote, including ones that left their group."""
+    me = os.getpid()
+    for _ in range(50):
+        for pid in children:
+            _signal_group(pid, signal.SIGKILL, children)
+        below = linux.descendants(me)
+        for pid in below:
+            _kill(pid)
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+            children.discard(pid)
+        if not below and not children:
+            return
+        select.select([], [], [], 0.01)
 
 
 def _probe_namespaces():

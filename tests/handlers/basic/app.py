@@ -134,3 +134,37 @@ def allocate(event, context):
     HOARD.append(bytearray(b"\1" * (event["mb"] * 1024 * 1024)))
     time.sleep(event.get("hold", 0))
     return len(HOARD)
+
+
+def spawn_escapee(event, context):
+    """Fork a child that leaves the environment's process group and sleeps on."""
+    pid = os.fork()
+    if pid == 0:
+        os.setsid()
+        time.sleep(60)
+        os._exit(0)
+    return pid
+
+
+def ignore_sigterm_and_sleep(event, context):
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(event.get("seconds", 60))
+    return "slept"
+
+
+def stateful(event, context):
+    """Count invokes in a global, keep a note in /tmp, and sleep when asked."""
+    global COUNTER
+    COUNTER += 1
+    if "note" in event:
+        with open("/tmp/note", "w") as file:
+            file.write(event["note"])
+    time.sleep(event.get("sleep", 0))
+    try:
+        with open("/tmp/note") as file:
+            note = file.read()
+    except FileNotFoundError:
+        note = None
+    return {"count": COUNTER, "note": note, "pid": os.getpid()}
