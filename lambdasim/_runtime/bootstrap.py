@@ -8,7 +8,6 @@ frames one at a time until the test process closes the channel.
 
 import os
 import resource
-import socket
 import sys
 
 from . import context as lambda_context
@@ -19,12 +18,12 @@ _ASCII_RUNTIMES = ("python3.9", "python3.10", "python3.11")
 
 def run(spec, fds):
     """Run an environment; return the process exit code."""
-    control, log_fd = fds[0], fds[1]
+    commands, control, log_fd = fds[0], fds[1], fds[2]
     os.setpgid(0, 0)
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    _enter_sandbox(spec["sandbox"], control, fds[2:])
+    _enter_sandbox(spec["sandbox"], commands, control, fds[3:])
     _take_environment(spec)
     logs.setup_logging(spec.get("log_format") or "Text", os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
     try:
@@ -44,11 +43,11 @@ def run(spec, fds):
         return 1
     sys.stdout.flush()
     protocol.write_frame(control, {"op": "ready", "maxrss_kb": _max_rss_kb()})
-    _serve(control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
+    _serve(commands, control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
     return 0
 
 
-def _enter_sandbox(sandbox, control, namespace_fds):
+def _enter_sandbox(sandbox, commands, control, namespace_fds):
     if sandbox["mode"] != "namespace":
         return
     if namespace_fds:
@@ -57,17 +56,11 @@ def _enter_sandbox(sandbox, control, namespace_fds):
             os.close(fd)
         return
     linux.enter_new_sandbox(sandbox["tmp_size_mb"], sandbox.get("binds", ()))
-    # Hand the namespaces to the test process: they keep this sandbox (and its
-    # /tmp) alive when the runtime process is reset after a timeout or crash.
-    user = os.open("/proc/self/ns/user", os.O_RDONLY)
-    mount = os.open("/proc/self/ns/mnt", os.O_RDONLY)
-    sock = socket.socket(fileno=control)
-    try:
-        socket.send_fds(sock, [protocol.pack({"op": "sandbox"})], [user, mount])
-    finally:
-        sock.detach()
-    os.close(user)
-    os.close(mount)
+    # The test process opens this sandbox's namespaces while we wait: holding
+    # them keeps the sandbox (and its /tmp) alive when this process is reset
+    # after a timeout or crash.
+    protocol.write_frame(control, {"op": "sandbox"})
+    protocol.read_frame(commands)
 
 
 def _take_environment(spec):
@@ -82,12 +75,12 @@ def _take_environment(spec):
         os.environ["PYTHONPATH"] = os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
 
 
-def _serve(control, handler, utf8):
+def _serve(commands, control, handler, utf8):
     encode_result = marshal.encode_result
     ensure_ascii = not utf8
     while True:
         try:
-            header, body = protocol.read_frame(control)
+            header, body = protocol.read_frame(commands)
         except EOFError:
             return
         request_id = header["request_id"]

@@ -61,11 +61,12 @@ class InitError(Exception):
         self.document = document
 
 
-def _document(message: str, error_type: str, stack_trace: list, request_id: str) -> dict:
+def _document(message: str, error_type: str, stack_trace: list, request_id) -> dict:
+    """The runtime's ``make_error``: empty values become ``""``/``[]``, keys in order."""
     return {
         "errorMessage": message or "",
         "errorType": error_type or "",
-        "requestId": request_id,
+        "requestId": request_id if request_id is not None else "",
         "stackTrace": stack_trace or [],
     }
 

@@ -40,7 +40,8 @@ _PLAIN = _SCALARS | _CONTAINERS
 _SCALAR_BASES = (str, int, float)
 _INFINITY = float("inf")
 _MAX_DEPTH = 200
-_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: classes defined in Python
+_HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
+_KEY_ERROR_PREFIX = "keys must be str, int, float, bool or None, not "
 _DEDUPLICATE_ABOVE = 4096
 
 # Routes chosen by _route().
@@ -180,9 +181,7 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
             return "null"
         if isinstance(key, int):
             return intstr(key)
-        raise TypeError(
-            "keys must be str, int, float, bool or None, not %.100s" % _c_type_name(key)
-        )
+        raise TypeError(_KEY_ERROR_PREFIX + "%.100s" % _c_type_name(key))
 
     def enter(container) -> int:
         marker = id(container)
@@ -277,23 +276,35 @@ def _encode_like_simplejson(value, ensure_ascii: bool) -> str:
 
 
 def _c_type_name(obj) -> str:
-    """The type's name as C code prints it (``tp_name``): ``decimal.Decimal``, ``tuple``."""
+    """The name of ``obj``'s type as C code prints it (``tp_name``).
+
+    That is ``tuple`` or ``MyClass``, but ``decimal.Decimal`` and
+    ``datetime.date`` for types defined in C. The stdlib's C encoder formats it
+    into its own key error, so ask it; guess from the type when it cannot say.
+    """
+    try:
+        _FAST_ENCODE[True]({obj: None})
+    except TypeError as error:
+        if str(error).startswith(_KEY_ERROR_PREFIX):
+            return str(error)[len(_KEY_ERROR_PREFIX):]
+    except Exception:
+        pass
     kind = type(obj)
     if kind.__flags__ & _HEAP_TYPE or kind.__module__ == "builtins":
         return kind.__name__
     return "%s.%s" % (kind.__module__, kind.__name__)
 
 
-_DECODER = json.JSONDecoder(parse_constant=lambda name: _reject_constant(name))
-_TOKEN_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
-
-
 class _ConstantFound(Exception):
-    pass
+    """Raised by the decoder on NaN, Infinity or -Infinity, which simplejson rejects."""
 
 
 def _reject_constant(name):
     raise _ConstantFound(name)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_TOKEN_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
 
 
 def decode_event(data: bytes):
@@ -306,7 +317,7 @@ def decode_event(data: bytes):
     """
     if not data:
         return {}
-    text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+    text = data.decode("utf-8")
     start = 1 if text[:1] == "\ufeff" else 0
     try:
         value, end = _DECODER.raw_decode(text, json.decoder.WHITESPACE.match(text, start).end())

@@ -23,10 +23,13 @@ def pack(header, body=b""):
 
 def write_frame(fd, header, body=b""):
     """Write one frame to a blocking file descriptor."""
-    data = memoryview(pack(header, body))
-    while data:
-        written = os.write(fd, data)
-        data = data[written:]
+    write_all(fd, pack(header, body))
+
+
+def write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def read_frame(fd):
@@ -56,6 +59,14 @@ class FrameReader:
 
     def feed(self, data):
         self._buffer += data
+
+    def wanted(self, least=1 << 16):
+        """How many bytes to ask for next: the rest of the current frame, at least ``least``."""
+        buffer = self._buffer
+        if len(buffer) < _PREFIX.size:
+            return least
+        head_len, body_len = _PREFIX.unpack_from(buffer)
+        return max(least, _PREFIX.size + head_len + body_len - len(buffer))
 
     def frames(self):
         """Yield every complete ``(header, body)`` frame buffered so far."""

@@ -1,0 +1,3 @@
+"""Raises an exception without a message at import."""
+
+raise RuntimeError()

@@ -1,0 +1,3 @@
+"""Uses an undefined name at import: a generic init error (NameError)."""
+
+handler = undefined_name  # noqa: F821
