@@ -268,8 +268,9 @@ class FunctionConfig:
 
     @property
     def log_group(self) -> str:
-        """The function's CloudWatch log group, ``/aws/lambda/<name>``."""
-        return f"/aws/lambda/{self.function_name}"
+        """The function's CloudWatch log group: ``LoggingConfig.LogGroup`` or ``/aws/lambda/<name>``."""
+        custom = (self.logging_config or {}).get("LogGroup")
+        return custom or f"/aws/lambda/{self.function_name}"
 
 
 # --- validation (steps 2-4) ---------------------------------------------------

@@ -25,17 +25,21 @@ def event_bytes(event: Any) -> bytes:
     if event is None:
         return b""
     if isinstance(event, (bytes, bytearray, memoryview)):
-        body = bytes(event)
-        _check_json(body)
-        return body
+        return _checked(bytes(event))
     if isinstance(event, str):
-        body = event.encode("utf-8")
-        _check_json(body)
-        return body
+        return _checked(event.encode("utf-8"))
     try:
         return json.dumps(event, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError) as error:
         raise TypeError(f"'event' must be JSON-serializable, or bytes/str holding JSON ({error})") from None
+
+
+def _checked(body: bytes) -> bytes:
+    # A body of nothing but whitespace is an empty payload: the handler gets {}.
+    if not body.strip():
+        return b""
+    _check_json(body)
+    return body
 
 
 def _reject_constant(name: str) -> None:
@@ -47,8 +51,6 @@ class _NonStandard(ValueError):
 
 
 def _check_json(body: bytes) -> None:
-    if not body.strip():
-        return
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as error:

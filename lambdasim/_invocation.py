@@ -117,6 +117,11 @@ def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[s
         error_type = "Sandbox.Timedout"
         payload = _platform.timeout_document(request.request_id, request.timeout)
         milliseconds = request.timeout * 1000.0
+    elif reply.outcome is Outcome.OUT_OF_MEMORY:
+        error_type = "Runtime.OutOfMemory"
+        reason = _platform.exit_reason(_KILLED)
+        payload = _platform.exit_document(None, reason, error_type)
+        lines.append(_platform.fault(None, reason, error_type))
     else:
         error_type = "Runtime.ExitError"
         reason = _platform.exit_reason(reply.exit_status)
@@ -148,8 +153,9 @@ def _record(
                 duration_ms, memory,
             )
             return _finish(request, lines, failure, cold=cold, init_ms=init_ms)
+        content_type = "application/unknown" if reply.header.get("raw") else "application/json"
         return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=payload,
-                       duration_ms=duration_ms, memory=memory)
+                       duration_ms=duration_ms, memory=memory, content_type=content_type)
     if reply.outcome is Outcome.ERROR:
         return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=reply.body,
                        duration_ms=duration_ms, memory=memory, function_error=True)
@@ -186,6 +192,7 @@ def _finish(
     duration_ms: float = 0.0,
     memory: int = 0,
     function_error: bool = False,
+    content_type: str = "application/json",
 ) -> InvokeResult:
     status = error_type = None
     if failure is not None:
@@ -218,6 +225,7 @@ def _finish(
         billed_duration_ms=billed,
         max_memory_used_mb=memory,
         memory_size_mb=request.memory_size,
+        content_type=content_type,
     )
 
 

@@ -51,6 +51,8 @@ class InvokeResult:
     billed_duration_ms: int = 0
     max_memory_used_mb: int = 0
     memory_size_mb: int = 128
+    #: ``application/unknown`` when the handler returned bytes (sent unchanged).
+    content_type: str = "application/json"
 
     @property
     def payload(self) -> Any:
@@ -58,6 +60,8 @@ class InvokeResult:
         raw = self.raw_payload
         if not raw and self.status_code != 200:
             return None
+        if self.content_type != "application/json":
+            return raw
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError):

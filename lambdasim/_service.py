@@ -56,8 +56,10 @@ class _Function:
     revision_id: str
     last_modified: str
     pool: EnvironmentPool = attrs.Factory(EnvironmentPool)
-    #: Read once: create answers Pending, every later read sees Active.
-    created_pending: bool = True
+    #: The transition the next read completes: create answers Pending and an
+    #: update InProgress; the next read sees Active/Successful with a new
+    #: RevisionId, as AWS's state change gives one (spec controlplane §3).
+    transition: Optional[str] = "creating"
 
 
 class LambdaSim:
@@ -94,9 +96,12 @@ class LambdaSim:
         self._functions: Dict[str, _Function] = {}
         self._concurrency = ConcurrencyLedger(concurrency_limit, minimum_unreserved)
         self._lock = threading.RLock()
-        self._workdir = tempfile.mkdtemp(prefix="lambdasim-", dir=_workdir_base())
+        base = _workdir_base()
+        _remove_abandoned_workdirs(base)
+        self._workdir = tempfile.mkdtemp(prefix=f"lambdasim-{os.getpid()}-", dir=base)
         self._closed = False
         self._warned_fallback = False
+        self._staging: Dict[str, str] = {}
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -140,6 +145,7 @@ class LambdaSim:
             raise InvalidParameterValueException(
                 "'handler' is required (got None): give 'module.function', or pass a function as 'code'"
             )
+        _check_settings("create_function", settings)
         config = FunctionConfig(function_name=function_name, handler=handler, **settings)
         with self._lock:
             if function_name in self._functions:
@@ -152,7 +158,7 @@ class LambdaSim:
 
     def get_function(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
         """``GetFunction``: ``{"Configuration": ..., "Code": ...}`` (plus ``Concurrency`` when reserved)."""
-        function, _ = self._lookup(function_name, qualifier)
+        function, _, _ = self._lookup(function_name, qualifier)
         answer = {
             "Configuration": self._describe(function),
             "Code": {"RepositoryType": "S3", "Location": Path(function.code.root).as_uri()},
@@ -162,11 +168,12 @@ class LambdaSim:
         return answer
 
     def get_function_configuration(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
-        function, _ = self._lookup(function_name, qualifier)
+        function, _, _ = self._lookup(function_name, qualifier)
         return self._describe(function)
 
     def list_functions(self) -> dict:
         """``ListFunctions``: every function once, sorted by name, without state fields."""
+        self._check_open()
         with self._lock:
             functions = [self._functions[name] for name in sorted(self._functions)]
         hidden = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
@@ -179,7 +186,7 @@ class LambdaSim:
 
     def update_function_code(self, function_name: str, *, code: CodeSource) -> dict:
         """Replace the code; warm environments are retired, the next invoke cold-starts."""
-        function, _ = self._lookup(function_name, None)
+        function, _, _ = self._lookup(function_name, None)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
         with self._lock:
@@ -191,9 +198,10 @@ class LambdaSim:
 
     def update_function_configuration(self, function_name: str, **changes: Any) -> dict:
         """Change settings (``timeout=``, ``environment=``, ...); warm environments are retired."""
-        function, _ = self._lookup(function_name, None)
+        function, _, _ = self._lookup(function_name, None)
         if "function_name" in changes:
             raise InvalidParameterValueException("'function_name' cannot be changed by an update")
+        _check_settings("update_function_configuration", changes)
         with self._lock:
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
@@ -205,6 +213,7 @@ class LambdaSim:
 
     def delete_function(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
         """Delete the function and end its environments."""
+        self._check_open()
         name, qualifier = self._parse(function_name, qualifier)
         if qualifier == "$LATEST":
             raise InvalidParameterValueException(
@@ -242,6 +251,7 @@ class LambdaSim:
 
     def get_account_settings(self) -> dict:
         """``GetAccountSettings``: the account's concurrency and code-size limits and usage."""
+        self._check_open()
         with self._lock:
             functions = list(self._functions.values())
         return {
@@ -278,7 +288,7 @@ class LambdaSim:
         _check_enum(invocation_type, "invocationType", _INVOCATION_TYPES)
         if log_type is not None:
             _check_enum(log_type, "logType", _LOG_TYPES)
-        function, version = self._lookup(function_name, qualifier, invoking=True)
+        function, version, qualifier = self._lookup(function_name, qualifier, invoking=True)
         body = event_bytes(event)
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
@@ -318,7 +328,9 @@ class LambdaSim:
 
     def environments(self, function_name: str) -> List[ExecutionEnvironment]:
         """The function's live environments, most recently used first (for inspection)."""
-        function, _ = self._lookup(function_name, None)
+        function, _, _ = self._lookup(function_name, None)
+        for old in function.pool.expire(_clock.wall(), self.idle_timeout):
+            old.close()
         return function.pool.environments()
 
     # --- internals ----------------------------------------------------------
@@ -346,7 +358,8 @@ class LambdaSim:
     def _lookup(
         self, function_name: str, qualifier: Optional[str], *, invoking: bool = False
     ) -> tuple:
-        """Return ``(function, executed version)`` or raise AWS's not-found error."""
+        """Return ``(function, executed version, qualifier)`` or raise AWS's not-found error."""
+        self._check_open()
         name, qualifier = self._parse(function_name, qualifier)
         with self._lock:
             function = self._functions.get(name)
@@ -355,10 +368,11 @@ class LambdaSim:
             raise self._not_found(self._arn(name, missing))
         if qualifier not in (None, "$LATEST"):
             raise self._not_found(self._arn(name, qualifier))
-        return function, "$LATEST"
+        return function, "$LATEST", qualifier
 
     def _unqualified(self, function_name: str) -> _Function:
         """Look up a function for an operation that refuses versions and aliases."""
+        self._check_open()
         name, qualifier = self._parse(function_name, None)
         if qualifier is not None:
             raise InvalidParameterValueException(
@@ -401,15 +415,19 @@ class LambdaSim:
         }
         if config.environment is not None:
             answer["Environment"] = {"Variables": dict(config.environment)}
-        if function.created_pending:
-            function.created_pending = False
+        if function.transition == "creating" and not updating:
             answer.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
+            function.transition = "created"
         elif updating:
             answer.update(
                 State="Active", LastUpdateStatus="InProgress",
                 LastUpdateStatusReason="The function is being created.", LastUpdateStatusReasonCode="Creating",
             )
+            function.transition = "updated"
         else:
+            if function.transition is not None:
+                function.transition = None
+                function.revision_id = answer["RevisionId"] = _revision()
             answer.update(State="Active", LastUpdateStatus="Successful")
         return answer
 
@@ -438,8 +456,9 @@ class LambdaSim:
         task_root, binds, tmp_dir = code.root, [], None
         if private:
             if _under(code.root, "/tmp"):
-                # Mounting the private /tmp would hide this code: bind it elsewhere first.
-                task_root = tempfile.mkdtemp(prefix="task-", dir=self._workdir)
+                # Mounting the private /tmp would hide this code: bind it
+                # outside /tmp first and run it from there (DESIGN §3.1).
+                task_root = self._staging_dir(code.root)
                 binds.append([code.root, task_root])
         else:
             tmp_dir = tempfile.mkdtemp(prefix="tmp-", dir=self._workdir)
@@ -469,6 +488,14 @@ class LambdaSim:
             version=version, memory_limit_mb=config.memory_size if self._enforce_memory else None,
         )
 
+    def _staging_dir(self, code_root: str) -> str:
+        """The mount point outside /tmp where code from under /tmp runs (one per code directory)."""
+        with self._lock:
+            staging = self._staging.get(code_root)
+            if staging is None:
+                staging = self._staging[code_root] = tempfile.mkdtemp(prefix="task-", dir=self._workdir)
+            return staging
+
     def _retire(self, function: _Function, everything: bool = False) -> None:
         """Close idle environments; busy ones close when their invoke returns.
 
@@ -481,6 +508,18 @@ class LambdaSim:
         for env in busy:
             if env.pid is not None:
                 self._zygote.kill(env.pid)
+
+
+_SETTINGS = tuple(field.name for field in attrs.fields(FunctionConfig) if field.name not in ("function_name",))
+
+
+def _check_settings(operation: str, settings: dict) -> None:
+    unknown = sorted(set(settings) - set(_SETTINGS))
+    if unknown:
+        raise TypeError(
+            f"{operation}() got unexpected keyword argument(s) {', '.join(map(repr, unknown))}; "
+            f"the settings are: {', '.join(_SETTINGS)}"
+        )
 
 
 def _check_enum(value: Any, member: str, allowed: tuple) -> None:
@@ -526,6 +565,21 @@ def _timestamp() -> str:
 def _under(path: str, directory: str) -> bool:
     real = os.path.realpath(path)
     return real == directory or real.startswith(directory.rstrip("/") + "/")
+
+
+def _remove_abandoned_workdirs(base: Optional[str]) -> None:
+    """Remove work directories of test processes that died without closing their simulator."""
+    base = base or tempfile.gettempdir()
+    for entry in os.scandir(base):
+        parts = entry.name.split("-")
+        if len(parts) < 3 or parts[0] != "lambdasim" or not parts[1].isdigit():
+            continue
+        try:
+            os.kill(int(parts[1]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(entry.path, ignore_errors=True)
+        except PermissionError:
+            pass
 
 
 def _workdir_base() -> Optional[str]:

@@ -29,7 +29,7 @@ def run(spec, fds):
     try:
         handler = errors.resolve_handler(spec["handler"])
     except errors.InitError as failure:
-        doc = failure.doc
+        doc = failure.document
         ensure_ascii = spec["runtime"] in _ASCII_RUNTIMES
         import logging
 
@@ -112,7 +112,10 @@ def _serve(commands, control, handler, utf8):
             continue
         sys.stdout.flush()
         sys.stderr.flush()
-        protocol.write_frame(control, {"op": "result", "maxrss_kb": _max_rss_kb()}, payload)
+        reply = {"op": "result", "maxrss_kb": _max_rss_kb()}
+        if isinstance(result, bytes):
+            reply["raw"] = True
+        protocol.write_frame(control, reply, payload)
         logs.set_request_id("")
 
 

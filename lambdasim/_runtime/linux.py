@@ -85,7 +85,8 @@ def enter_new_sandbox(tmp_size_mb, binds=()):
     """Unshare user and mount namespaces; mount a private tmpfs on ``/tmp``.
 
     ``binds`` are ``(source, target)`` directory pairs bound before ``/tmp`` is
-    covered, so code that lives under the host's ``/tmp`` stays reachable.
+    covered, so code that lives under the host's ``/tmp`` stays reachable (at
+    ``target``) while the sandbox's ``/tmp`` starts empty.
     Must run in a single-threaded process (the kernel refuses otherwise).
     """
     uid, gid = os.getuid(), os.getgid()

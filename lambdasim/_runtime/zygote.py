@@ -24,6 +24,7 @@ import sys
 from . import bootstrap, linux
 
 _MAX_MESSAGE = 1 << 16
+_ORPHAN_SCAN_DELAY = 0.05
 
 
 def main(sock_fd, parent_pid):
@@ -46,14 +47,20 @@ def main(sock_fd, parent_pid):
         sock.send(json.dumps(message).encode())
 
     send({"op": "hello", "pid": os.getpid(), "namespaces": _probe_namespaces()})
+    orphan_scan_due = False
     while True:
-        readable, _, _ = select.select([sock, wake_r], [], [])
+        # Looking for orphans reads all of /proc: do it when nothing is asked of us.
+        readable, _, _ = select.select([sock, wake_r], [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
+        if not readable and orphan_scan_due:
+            orphan_scan_due = False
+            _kill_orphans(children)
+            continue
         if wake_r in readable:
             signals = os.read(wake_r, 4096)
             if signal.SIGTERM in signals:
                 _kill_all(children)
                 os._exit(0)
-            _reap(children, send)
+            orphan_scan_due = _reap(children, send) or orphan_scan_due
         if sock not in readable:
             continue
         try:
@@ -88,6 +95,10 @@ def _become_environment(sock, wake_r, wake_w, spec, fds):
     except SystemExit as exit:
         code = exit.code
     except BaseException:
+        # A failure of the runtime itself, not of the handler: show it in the logs.
+        import traceback
+
+        traceback.print_exc()
         code = 70
     _exit(code)
 
@@ -140,8 +151,7 @@ def _reap(children, send):
             except OSError:
                 pass
             send({"op": "exited", "pid": pid, "status": status})
-    if environment_died:
-        _kill_orphans(children)
+    return environment_died
 
 
 def _kill_orphans(children):

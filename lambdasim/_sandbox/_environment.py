@@ -121,6 +121,12 @@ class ExecutionEnvironment:
         return f"/proc/{self.pid}/root/tmp"
 
     @property
+    def task_root(self) -> str:
+        """``LAMBDA_TASK_ROOT`` of this environment: the code directory, or where code that
+        lives under the host's ``/tmp`` is bound so the private ``/tmp`` cannot hide it."""
+        return self.spec["task_root"]
+
+    @property
     def alive(self) -> bool:
         return self.pid is not None
 

@@ -24,17 +24,21 @@ class EnvironmentPool:
 
     def acquire(self, now: float, idle_timeout: Optional[float]) -> tuple:
         """Return ``(environment or None, expired environments to close)``."""
-        expired = []
+        expired = self.expire(now, idle_timeout)
         with self._lock:
-            if idle_timeout is not None:
-                keep = []
-                for env in self._idle:
-                    (expired if now - env.last_used >= idle_timeout else keep).append(env)
-                self._idle = keep
             env = self._idle.pop() if self._idle else None
             if env is not None:
                 self._busy.append(env)
         return env, expired
+
+    def expire(self, now: float, idle_timeout: Optional[float]) -> List[ExecutionEnvironment]:
+        """Remove and return idle environments unused for ``idle_timeout`` (simulated) seconds."""
+        if idle_timeout is None:
+            return []
+        with self._lock:
+            expired = [env for env in self._idle if now - env.last_used >= idle_timeout]
+            self._idle = [env for env in self._idle if env not in expired]
+        return expired
 
     def add_busy(self, env: ExecutionEnvironment) -> None:
         with self._lock:

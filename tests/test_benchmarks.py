@@ -1,0 +1,46 @@
+"""The invoke benchmark runs end to end (``--quick``); its timings are never asserted."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIGURES = {
+    "direct_call_us",
+    "pipe_round_trip_us",
+    "pipe_round_trip_same_cpu_us",
+    "pipe_round_trip_two_cpus_us",
+    "warm_invoke_us",
+    "cold_start_ms",
+    "cold_init_duration_ms",
+    "cold_start_after_retire_ms",
+}
+
+
+def test_quick_benchmark_writes_every_figure_to_json(tmp_path):
+    out = tmp_path / "out.json"
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/bench_invoke.py", "--quick", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(out.read_text())
+    assert result["quick"] is True
+    assert set(result["figures"]) == FIGURES
+    for name, figure in result["figures"].items():
+        if figure is None:
+            assert name == "pipe_round_trip_two_cpus_us"  # a machine with one CPU
+            continue
+        assert set(figure) == {"median", "p99", "samples"}
+        assert figure["samples"] > 0 and 0 < figure["median"] <= figure["p99"]
+    assert set(result["ratios"]) == {
+        "warm_over_pipe_floor",
+        "warm_over_pipe_floor_same_cpu",
+        "warm_over_pipe_floor_two_cpus",
+        "warm_over_direct_call",
+    }
+    assert set(result["targets"]) == {"warm_over_pipe_floor", "cold_start_ms"}
+    for target in result["targets"].values():
+        assert set(target) == {"max", "value", "met"}
+    assert {"python", "cpu_count", "lambdasim", "sandbox"} <= set(result["environment"])

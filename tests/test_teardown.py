@@ -1,0 +1,229 @@
+"""Closing a simulator: every process it started ends, nothing leaks, and it stays closed (DESIGN §3)."""
+
+import gc
+import os
+import shutil
+import signal
+import threading
+from time import monotonic
+
+import pytest
+
+from conftest import BASIC, BROKEN, HANDLERS
+
+from lambdasim import LambdaSim
+
+SPAWN = HANDLERS / "spawn"
+STORAGE = HANDLERS / "storage"
+#: Bound on waiting for a killed process to finish dying.
+EXIT_TIMEOUT = 10.0
+
+
+def _dead(pid):
+    """True when ``pid`` no longer runs: gone, or a zombie waiting for its parent."""
+    return _state(pid) in (None, "Z")
+
+
+def _still_running(pids):
+    deadline = monotonic() + EXIT_TIMEOUT
+    running = [pid for pid in pids if not _dead(pid)]
+    while running and monotonic() < deadline:
+        threading.Event().wait(0.005)
+        running = [pid for pid in running if not _dead(pid)]
+    return running
+
+
+def _state(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+
+
+def _wait_until(condition):
+    """Return the first true value of ``condition()``, waiting a bounded time for it."""
+    deadline = monotonic() + EXIT_TIMEOUT
+    while monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        threading.Event().wait(0.002)
+    raise AssertionError(f"gave up waiting after {EXIT_TIMEOUT:.0f} s")
+
+
+def _running_handler(sim, name):
+    """The environment whose handler has written /tmp/x (so it is past reading its request)."""
+    for env in sim.environments(name):
+        if env.tmp_path and os.path.exists(os.path.join(env.tmp_path, "x")):
+            return env
+    return None
+
+
+def _open_fds():
+    return set(os.listdir("/proc/self/fd"))
+
+
+def _full_cycle():
+    """Create, invoke (warm, concurrent, failing, crashing) and close a simulator with its own zygote."""
+    with LambdaSim() as sim:
+        sim.create_function("echo", handler="app.echo", code=str(BASIC))
+        sim.create_function("sleep", handler="app.sleep", code=str(BASIC))
+        sim.create_function("crash", handler="app.exit_with", code=str(BASIC))
+        sim.create_function("broken", handler="raises_at_import.handler", code=str(BROKEN))
+        sim.invoke("echo", {"n": 1})
+        sim.invoke("echo", {"n": 2})
+        threads = [threading.Thread(target=sim.invoke, args=("sleep", {"seconds": 0.05})) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        sim.invoke("crash", {"how": "exit1"})
+        sim.invoke("broken")
+
+
+def test_close_ends_the_zygote_the_environments_and_their_children():
+    sim = LambdaSim()
+    try:
+        sim.create_function("echo", handler="app.echo", code=str(BASIC))
+        sim.create_function("spawner", handler="app.spawn", code=str(SPAWN))
+        sim.invoke("echo")
+        child = sim.invoke("spawner").payload
+        zygote = sim._zygote.pid
+        environments = [env.pid for name in ("echo", "spawner") for env in sim.environments(name)]
+    finally:
+        sim.close()
+    pids = [zygote, *environments, child]
+    assert len(set(pids)) == 4 and all(pids)
+    assert _still_running(pids) == []
+
+
+def test_close_ends_a_busy_environment_and_its_invoke_returns_an_error():
+    sim = LambdaSim()
+    answers = []
+    try:
+        sim.create_function("busy", handler="app.tmp", code=str(STORAGE), timeout=60)
+        # The handler writes /tmp/x, then waits for /tmp/go, which never comes.
+        busy = threading.Thread(target=lambda: answers.append(sim.invoke("busy", {"write": "", "until": "go"})))
+        busy.start()
+        env = _wait_until(lambda: _running_handler(sim, "busy"))
+        pids = [sim._zygote.pid, env.pid]
+    finally:
+        sim.close()
+    busy.join(EXIT_TIMEOUT)
+    assert not busy.is_alive()
+    assert [answer.function_error for answer in answers] == ["Unhandled"]
+    assert _still_running(pids) == []
+
+
+def test_an_invoke_whose_process_dies_before_reading_the_request_returns_an_exit_error(sim):
+    # What close() or delete_function() do to a busy environment, at the worst moment: the
+    # request is sent (or being sent) but the runtime process never reads it.
+    sim.create_function("stopper", handler="app.stop_soon", code=str(SPAWN), timeout=60)
+    sim.invoke("stopper")
+    env = sim.environments("stopper")[0]
+    pid = env.pid
+    _wait_until(lambda: _state(pid) == "T")
+    outcome = []
+
+    def invoke():
+        try:
+            outcome.append(sim.invoke("stopper"))
+        except Exception as error:  # noqa: BLE001 - an exception here is the failure to report
+            outcome.append(error)
+
+    caller = threading.Thread(target=invoke)
+    caller.start()
+    try:
+        _wait_until(lambda: env.invocations == 2)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        caller.join(EXIT_TIMEOUT)
+    (result,) = outcome
+    assert not isinstance(result, Exception), repr(result)
+    assert result.payload == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed",
+    }
+
+
+def test_a_full_cycle_leaks_no_file_descriptors():
+    _full_cycle()  # Warm-up: lazily opened module-level resources are not leaks.
+    before = _open_fds()
+    _full_cycle()
+    after = _open_fds()
+    assert len(after) == len(before), sorted(after ^ before)
+
+
+def test_close_removes_the_work_directory():
+    sim = LambdaSim()
+    sim.create_function("zipped", handler="app.echo", code=str(BASIC))
+    sim.invoke("zipped")
+    workdir = sim._workdir
+    assert os.path.isdir(workdir)
+    sim.close()
+    assert not os.path.exists(workdir)
+
+
+def test_close_is_idempotent(zygote):
+    sim = LambdaSim(zygote=zygote)
+    sim.create_function("echo", handler="app.echo", code=str(BASIC))
+    sim.invoke("echo")
+    sim.close()
+    sim.close()
+    with sim:
+        pass
+
+
+def test_closing_a_simulator_leaves_a_shared_zygote_running(zygote):
+    with LambdaSim(zygote=zygote) as first:
+        first.create_function("echo", handler="app.echo", code=str(BASIC))
+        first.invoke("echo")
+    assert zygote.running and not _dead(zygote.pid)
+    with LambdaSim(zygote=zygote) as second:
+        second.create_function("echo", handler="app.echo", code=str(BASIC))
+        assert second.invoke("echo", {"again": 1}).payload == {"again": 1}
+
+
+def test_an_unclosed_simulator_warns_when_collected():
+    sim = LambdaSim()
+    workdir = sim._workdir
+    try:
+        with pytest.warns(ResourceWarning, match="close"):
+            del sim
+            gc.collect()
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+@pytest.fixture
+def closed_sim(zygote):
+    sim = LambdaSim(zygote=zygote)
+    sim.create_function("echo", handler="app.echo", code=str(BASIC))
+    sim.invoke("echo")
+    sim.close()
+    return sim
+
+
+@pytest.mark.parametrize(
+    "operation",
+    [
+        pytest.param(lambda sim: sim.invoke("echo"), id="invoke"),
+        pytest.param(
+            lambda sim: sim.create_function("another", handler="app.echo", code=str(BASIC)),
+            id="create_function",
+        ),
+        pytest.param(lambda sim: sim.get_function("echo"), id="get_function"),
+        pytest.param(lambda sim: sim.get_function_configuration("echo"), id="get_function_configuration"),
+        pytest.param(lambda sim: sim.list_functions(), id="list_functions"),
+        pytest.param(
+            lambda sim: sim.update_function_configuration("echo", timeout=5), id="update_function_configuration"
+        ),
+        pytest.param(lambda sim: sim.update_function_code("echo", code=str(BASIC)), id="update_function_code"),
+        pytest.param(lambda sim: sim.delete_function("echo"), id="delete_function"),
+        pytest.param(lambda sim: sim.environments("echo"), id="environments"),
+    ],
+)
+def test_using_a_closed_simulator_raises_a_clear_error(closed_sim, operation):
+    with pytest.raises(RuntimeError, match="closed"):
+        operation(closed_sim)
