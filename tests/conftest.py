@@ -11,6 +11,17 @@ BASIC = HANDLERS / "basic"
 BROKEN = HANDLERS / "broken"
 
 
+def task_root(sim, function_name):
+    """Where the function's code runs: ``LAMBDA_TASK_ROOT`` of its most recently used environment.
+
+    Code under the host's /tmp runs from a staging directory outside /tmp (the
+    private /tmp would hide it), so sys.path[0], the working directory and
+    traceback file names show this path, not the host path of the code. Call it
+    after an invoke, while the environment is alive.
+    """
+    return sim.environments(function_name)[0].task_root
+
+
 @pytest.fixture(scope="session")
 def zygote():
     zygote = Zygote()

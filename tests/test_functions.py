@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BASIC, HANDLERS
+from conftest import BASIC, HANDLERS, task_root
 
 from lambdasim import InvalidParameterValueException, ResourceConflictException, ResourceNotFoundException
 
@@ -311,7 +311,7 @@ def test_code_as_a_module_level_function_runs_that_function(sim, callable_mod):
     assert result.payload == {
         "hello": "Ada",
         "module": "handlers.callable_mod",
-        "task_root": str(TESTS.resolve()),
+        "task_root": task_root(sim, "greeter"),
     }
 
 

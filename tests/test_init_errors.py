@@ -2,11 +2,12 @@
 
 import json
 import math
+import os
 import re
 
 import pytest
 
-from conftest import BROKEN
+from conftest import BROKEN, task_root
 
 #: Spec §1.5, item 1, verbatim (the trailing carriage return is part of the message).
 LAMBDA_WARNING = (
@@ -33,55 +34,70 @@ def _syntax_error():
 
 SYNTAX = _syntax_error()
 
-# (handler, errorType, errorMessage, stackTrace), one row per line of the spec §1.2 table.
+
+def _syntax_trace_line(root):
+    """The trace line of bad_syntax.py's syntax error (without its indent) when run from ``root``."""
+    return f'File "{os.path.join(root, "bad_syntax.py")}" Line {SYNTAX.lineno}\n'
+
+
+def _no_trace(root):
+    return []
+
+
+def _syntax_trace(root):
+    return [f"  {_syntax_trace_line(root)}    {SYNTAX.text}"]
+
+
+# (handler, errorType, errorMessage, stackTrace), one row per line of the spec §1.2 table. The
+# stack trace is a function of the environment's task root, where the file names point.
 RESOLUTION_FAILURES = [
     pytest.param(
         "bad_handler",
         "Runtime.MalformedHandlerName",
         "Bad handler 'bad_handler': not enough values to unpack (expected 2, got 1)",
-        [],
+        _no_trace,
         id="no-dot",
     ),
     pytest.param(
         "sys.handler",
         "Runtime.BuiltInModuleConflict",
         "Cannot use built-in module sys as a handler module",
-        [],
+        _no_trace,
         id="builtin-module",
     ),
     pytest.param(
         "lambda_function.lambda_handler",
         "Runtime.ImportModuleError",
         "Unable to import module 'lambda_function': No module named 'lambda_function'",
-        [],
+        _no_trace,
         id="module-missing",
     ),
     pytest.param(
         "src/hello_world.app.lambda_handler",
         "Runtime.ImportModuleError",
         "Unable to import module 'src/hello_world.app': No module named 'src'",
-        [],
+        _no_trace,
         id="module-missing-quoted-as-written",
     ),
     pytest.param(
         "missing_dependency.handler",
         "Runtime.ImportModuleError",
         "Unable to import module 'missing_dependency': No module named 'a_module_that_is_not_installed'",
-        [],
+        _no_trace,
         id="dependency-missing",
     ),
     pytest.param(
         "bad_syntax.handler",
         "Runtime.UserCodeSyntaxError",
         f"Syntax error in module 'bad_syntax': {SYNTAX}",
-        [f'  File "{SYNTAX.filename}" Line {SYNTAX.lineno}\n    {SYNTAX.text}'],
+        _syntax_trace,
         id="syntax-error",
     ),
     pytest.param(
         "no_handler.handler",
         "Runtime.HandlerNotFound",
         "Handler 'handler' missing on module 'no_handler'",
-        [],
+        _no_trace,
         id="handler-missing",
     ),
 ]
@@ -106,7 +122,8 @@ def test_resolution_failure_returns_the_init_error_document(
     result = sim.invoke("broken")
     assert result.status_code == 200
     assert result.function_error == "Unhandled"
-    expected = {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": stack_trace}
+    trace = stack_trace(task_root(sim, "broken"))
+    expected = {"errorMessage": message, "errorType": error_type, "requestId": "", "stackTrace": trace}
     # Key order, separators and the empty request id are those of spec §1.3.
     assert result.raw_payload == json.dumps(expected).encode()
 
@@ -124,11 +141,13 @@ def test_exception_at_import_keeps_its_type_and_importlib_frames(sim, broken):
         r'  File "[^"]*/importlib/__init__\.py", line \d+, in import_module\n    return .*\n', trace[0]
     )
     assert any(frame.startswith('  File "<frozen importlib._bootstrap>"') for frame in trace)
+    root = task_root(sim, "broken")
     assert trace[-1] == (
-        f'  File "{BROKEN / "raises_at_import.py"}", line 1, in <module>\n'
+        f'  File "{os.path.join(root, "raises_at_import.py")}", line 1, in <module>\n'
         '    raise Exception("Runtime startup fails")\n'
     )
-    assert not [frame for frame in trace if "lambdasim" in frame]
+    # No frame of lambdasim's runtime; the task root itself may be a lambdasim staging directory.
+    assert not [frame for frame in trace if "lambdasim" in frame.replace(root, "")]
 
 
 def test_init_is_retried_on_every_later_invoke_and_fails_the_same_way(sim, broken):
@@ -209,7 +228,7 @@ def test_syntax_error_block_indents_trace_lines_with_no_break_spaces(sim, broken
     block = (
         f"[ERROR] Runtime.UserCodeSyntaxError: Syntax error in module 'bad_syntax': {SYNTAX}\n"
         "Traceback (most recent call last):\n"
-        f'{NBSP * 2}File "{SYNTAX.filename}" Line {SYNTAX.lineno}\n'
+        f"{NBSP * 2}{_syntax_trace_line(task_root(sim, 'broken'))}"
         f"{NBSP * 4}{SYNTAX.text}"
     )
     assert re.fullmatch(_failed_init_log(result, block, "Runtime.UserCodeSyntaxError"), result.logs), result.logs

@@ -2,11 +2,12 @@
 
 import base64
 import json
+import os
 import threading
 
 import pytest
 
-from conftest import BASIC
+from conftest import BASIC, task_root
 
 from lambdasim import (
     FunctionError,
@@ -124,8 +125,9 @@ def test_handler_exception_is_an_unhandled_error_document_and_keeps_globals(sim,
     assert len(document["stackTrace"]) == 1
     assert document["stackTrace"][0].startswith('  File "')
     line = (BASIC / "app.py").read_text().splitlines().index('    raise ValueError("handler fails")') + 1
+    app = os.path.join(task_root(sim, "fail"), "app.py")
     assert document["stackTrace"] == [
-        f'  File "{BASIC / "app.py"}", line {line}, in fail\n    raise ValueError("handler fails")\n'
+        f'  File "{app}", line {line}, in fail\n    raise ValueError("handler fails")\n'
     ]
     assert result.raw_payload.startswith(b'{"errorMessage": "handler fails", "errorType": "ValueError", ')
     # The environment is not reset by an exception: the next invoke is warm.

@@ -1,9 +1,11 @@
 """Imports inside an environment: sys.path order, working directory, handler strings (spec §1.1, §8)."""
 
+import os
+
 import attrs
 import pytest
 
-from conftest import HANDLERS
+from conftest import HANDLERS, task_root
 
 from lambdasim._sandbox._zygote import RUNTIME_DIR
 
@@ -28,25 +30,26 @@ def test_sys_path_starts_with_the_task_root_then_the_layer_paths_of_the_declared
 ):
     layout("probe.paths", runtime=runtime)
     seen = sim.invoke("layout").payload
+    root = task_root(sim, "layout")
     assert seen["sys_path"][:3] == [
-        str(LAYOUT.resolve()),
+        root,
         f"/opt/python/lib/python3.{minor}/site-packages",
         "/opt/python",
     ]
-    assert seen["task_root"] == str(LAYOUT.resolve())
+    assert seen["task_root"] == root
 
 
 def test_user_pythonpath_follows_the_task_root_and_drops_the_layer_paths(sim, layout):
     layout("probe.paths", environment={"PYTHONPATH": "/srv/first:/srv/second"})
     sys_path = sim.invoke("layout").payload["sys_path"]
-    assert sys_path[:3] == [str(LAYOUT.resolve()), "/srv/first", "/srv/second"]
+    assert sys_path[:3] == [task_root(sim, "layout"), "/srv/first", "/srv/second"]
     assert not [entry for entry in sys_path if entry.startswith("/opt/python")]
 
 
 def test_working_directory_is_the_task_root(sim, layout):
     layout("probe.paths")
     seen = sim.invoke("layout").payload
-    assert seen["cwd"] == seen["task_root"] == str(LAYOUT.resolve())
+    assert seen["cwd"] == seen["task_root"] == task_root(sim, "layout")
 
 
 def test_test_process_sys_path_additions_do_not_reach_the_handler(sim, layout):
@@ -101,4 +104,4 @@ def test_handler_module_named_like_a_runtime_module_is_imported_from_the_task_ro
     sim.create_function("shadow", handler=f"{module}.handler", code=str(SHADOW))
     result = sim.invoke("shadow")
     assert result.function_error is None, result.payload
-    assert result.payload == str(SHADOW.resolve() / f"{module}.py")
+    assert result.payload == os.path.join(task_root(sim, "shadow"), f"{module}.py")

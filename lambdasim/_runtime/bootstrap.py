@@ -78,6 +78,7 @@ def _take_environment(spec):
 def _serve(commands, control, handler, utf8):
     encode_result = marshal.encode_result
     ensure_ascii = not utf8
+    commands = open(commands, "rb", buffering=1 << 16)
     while True:
         try:
             header, body = protocol.read_frame(commands)

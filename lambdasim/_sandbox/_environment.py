@@ -155,6 +155,11 @@ class ExecutionEnvironment:
                 os.close(fd)
         self._command_fd, self._reply_fd, self._log_fd = command_w, reply_r, log_r
         self._frames = FrameReader()
+        self._poller = select.poll()
+        self._poller.register(reply_r, select.POLLIN)
+        self._poller.register(log_r, select.POLLIN)
+        self._log_poller = select.poll()
+        self._log_poller.register(log_r, select.POLLIN)
         reply = self._await(deadline, started)
         if reply.outcome is Outcome.READY:
             self.initialized = True
@@ -191,10 +196,7 @@ class ExecutionEnvironment:
 
     def _await(self, deadline: float, started: float) -> Reply:
         output = bytearray()
-        reply_fd, log_fd = self._reply_fd, self._log_fd
-        poller = select.poll()
-        poller.register(reply_fd, select.POLLIN)
-        poller.register(log_fd, select.POLLIN)
+        reply_fd, log_fd, poller = self._reply_fd, self._log_fd, self._poller
         log_open = True
         limit = self.memory_limit_kb
         next_check = started + _MEMORY_CHECK_SECONDS
@@ -204,8 +206,10 @@ class ExecutionEnvironment:
                     self._adopt_namespaces()
                     continue
                 outcome = Outcome(header["op"])
-                output += _drain(log_fd)
-                return Reply(outcome, header, body, bytes(output), _clock.monotonic() - started)
+                seconds = _clock.monotonic() - started
+                if log_open:
+                    output += _drain(log_fd, self._log_poller)
+                return Reply(outcome, header, body, bytes(output), seconds)
             now = _clock.monotonic()
             remaining = deadline - now
             if remaining <= 0:
@@ -274,9 +278,10 @@ class ExecutionEnvironment:
                 self.zygote.forget(pid)
         if self._log_fd is not None:
             if into is not None:
-                into += _drain(self._log_fd)
+                into += _drain(self._log_fd, self._log_poller)
             os.close(self._log_fd)
             self._log_fd = None
+            self._poller = self._log_poller = None
         for name in ("_command_fd", "_reply_fd"):
             fd = getattr(self, name)
             if fd is not None:
@@ -308,11 +313,9 @@ def _read(fd: int) -> bytes:
     return os.read(fd, _READ_SIZE)
 
 
-def _drain(fd: int) -> bytes:
-    """Read what the pipe holds now, without waiting for more."""
+def _drain(fd: int, poller: "select.poll") -> bytes:
+    """Read what the pipe holds now, without waiting for more (``poller`` watches only ``fd``)."""
     chunks = []
-    poller = select.poll()
-    poller.register(fd, select.POLLIN)
     while poller.poll(0):
         chunk = os.read(fd, _READ_SIZE)
         if not chunk:
