@@ -480,7 +480,10 @@ class LambdaSim:
             "env": env,
             "sys_path": python_path(config.runtime, config.environment, task_root),
             "drop_sys_path": [RUNTIME_DIR],
-            "sandbox": {"mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds},
+            "sandbox": {
+                "mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds,
+                "staging_root": os.path.join(self._workdir, "paths"),
+            },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
         return ExecutionEnvironment(

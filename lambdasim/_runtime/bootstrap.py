@@ -6,6 +6,7 @@ variables, build ``sys.path``, import the handler (init), then answer invoke
 frames one at a time until the test process closes the channel.
 """
 
+import hashlib
 import os
 import resource
 import sys
@@ -50,12 +51,32 @@ def run(spec, fds):
 def _enter_sandbox(sandbox, commands, control, namespace_fds):
     if sandbox["mode"] != "namespace":
         return
+    staged = _stage_interpreter_paths(sandbox["staging_root"])
     if namespace_fds:
         linux.join_sandbox(*namespace_fds)
         for fd in namespace_fds:
             os.close(fd)
-        return
-    linux.enter_new_sandbox(sandbox["tmp_size_mb"], sandbox.get("binds", ()))
+    else:
+        for _, target in staged:
+            os.makedirs(target, exist_ok=True)
+        linux.enter_new_sandbox(sandbox["tmp_size_mb"], list(sandbox.get("binds", ())) + staged)
+        _hand_over_sandbox(commands, control)
+    moved = dict(staged)
+    sys.path[:] = [moved.get(entry, entry) for entry in sys.path]
+
+
+def _stage_interpreter_paths(staging_root):
+    """Where this interpreter's own ``sys.path`` directories under ``/tmp`` (say, a
+    virtualenv's site-packages) are bound, so the private ``/tmp`` does not hide them."""
+    staged = []
+    for entry in sys.path:
+        if entry.startswith("/tmp/") and os.path.isdir(entry):
+            digest = hashlib.sha256(entry.encode()).hexdigest()[:16]
+            staged.append((entry, os.path.join(staging_root, digest)))
+    return staged
+
+
+def _hand_over_sandbox(commands, control):
     # The test process opens this sandbox's namespaces while we wait: holding
     # them keeps the sandbox (and its /tmp) alive when this process is reset
     # after a timeout or crash.
