@@ -201,6 +201,9 @@ def _finish(
         error_type = None if failure.status == "timeout" else failure.error_type
         function_error = True
     lines.append(_platform.end(request.request_id))
+    # The figures as REPORT prints them, so the line adds up on its own.
+    duration_ms = round(duration_ms, 2)
+    init_ms = None if init_ms is None else round(init_ms, 2)
     billed = _platform.billed_ms(duration_ms, init_ms)
     lines.append(_platform.report(
         request.request_id, duration_ms=duration_ms, billed_ms=billed, memory_size=request.memory_size,
