@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIGURES = {
     "direct_call_us",
     "pipe_round_trip_us",
+    "framed_round_trip_us",
     "pipe_round_trip_same_cpu_us",
     "pipe_round_trip_two_cpus_us",
     "warm_invoke_us",
@@ -36,6 +37,7 @@ def test_quick_benchmark_writes_every_figure_to_json(tmp_path):
         assert figure["samples"] > 0 and 0 < figure["median"] <= figure["p99"]
     assert set(result["ratios"]) == {
         "warm_over_pipe_floor",
+        "warm_over_framed_floor",
         "warm_over_pipe_floor_same_cpu",
         "warm_over_pipe_floor_two_cpus",
         "warm_over_direct_call",
