@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import os
+import random
 import shutil
 import tempfile
 import threading
@@ -102,6 +103,9 @@ class LambdaSim:
         self._closed = False
         self._warned_fallback = False
         self._staging: Dict[str, str] = {}
+        #: Resolved function references: invokes repeat the same few names.
+        self._parsed: Dict[tuple, tuple] = {}
+        self._request_ids = _RequestIds()
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -295,7 +299,7 @@ class LambdaSim:
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
             )
         context = _client_context(client_context)
-        request_id = str(uuid.uuid4())
+        request_id = self._request_ids.next()
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
         if invocation_type == "Event":
@@ -346,9 +350,16 @@ class LambdaSim:
         return _arn.function_arn(name, region=self.region, account=self.account_id, qualifier=qualifier)
 
     def _parse(self, function_name: str, qualifier: Optional[str]) -> tuple:
-        return _arn.parse_function_ref(
-            function_name, qualifier, region=self.region, account=self.account_id
-        )
+        key = (function_name, qualifier)
+        parsed = self._parsed.get(key)
+        if parsed is None:
+            parsed = _arn.parse_function_ref(
+                function_name, qualifier, region=self.region, account=self.account_id
+            )
+            if len(self._parsed) > 4096:
+                self._parsed.clear()
+            self._parsed[key] = parsed
+        return parsed
 
     def _not_found(self, arn: str) -> ResourceNotFoundException:
         with self._lock:
@@ -554,6 +565,22 @@ def _client_context(value: Any) -> Optional[dict]:
     if not isinstance(decoded, dict):
         raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
     return decoded
+
+
+class _RequestIds:
+    """UUID4 request ids from a private generator seeded by the OS.
+
+    Cheaper than ``uuid.uuid4()`` (no system call per id) and unaffected by a
+    test that seeds the ``random`` module.
+    """
+
+    def __init__(self) -> None:
+        self._bits = random.Random(os.urandom(32)).getrandbits
+
+    def next(self) -> str:
+        value = (self._bits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+        text = f"{value:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
 
 
 def _revision() -> str:

@@ -36,6 +36,10 @@ class EnvironmentPool:
         if idle_timeout is None:
             return []
         with self._lock:
+            # The least recently used idle environment is first: nothing to do
+            # unless it has expired.
+            if not self._idle or now - self._idle[0].last_used < idle_timeout:
+                return []
             expired = [env for env in self._idle if now - env.last_used >= idle_timeout]
             self._idle = [env for env in self._idle if env not in expired]
         return expired
