@@ -13,7 +13,8 @@ from ._errors import (
     ValidationException,
 )
 from ._config import FunctionConfig
-from ._result import FunctionError, InvokeResult
+from ._faults import Faults
+from ._result import FunctionError, Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
 from ._service import LambdaSim
@@ -21,10 +22,12 @@ from ._service import LambdaSim
 __all__ = [
     "AccessDeniedException",
     "ExecutionEnvironment",
+    "Faults",
     "FunctionConfig",
     "FunctionError",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
+    "Invocation",
     "InvokeResult",
     "LambdaSim",
     "LambdaSimError",

@@ -12,9 +12,14 @@ stream dates).
 from __future__ import annotations
 
 import time
+from typing import Optional
 
 _clock_gettime = time.clock_gettime
 _CLOCK_MONOTONIC = time.CLOCK_MONOTONIC
+_CLOCK_REALTIME = time.CLOCK_REALTIME
+_real_time = time.time
+#: How far the test's clock may be from the real one and still count as real.
+_SIMULATED_THRESHOLD = 0.5
 
 
 def monotonic() -> float:
@@ -25,3 +30,11 @@ def monotonic() -> float:
 def wall() -> float:
     """Seconds since the epoch on the test's (possibly simulated) clock."""
     return time.time()
+
+
+def simulated_now() -> Optional[float]:
+    """The test's wall-clock time when it is simulated (freezegun, time-machine), else None."""
+    now = time.time()
+    if time.time is _real_time and abs(now - _clock_gettime(_CLOCK_REALTIME)) < _SIMULATED_THRESHOLD:
+        return None
+    return now

@@ -15,6 +15,7 @@ from typing import List, Optional
 import attrs
 
 from . import _clock, _platform
+from ._faults import Crash, InitFailure, Latency
 from ._result import InvokeResult
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
 
@@ -45,6 +46,13 @@ class InvokeRequest:
     log_type: Optional[str] = None
     client_context: Optional[dict] = None
     init_limit: float = INIT_LIMIT_SECONDS
+    #: Injected by ``sim.faults``: time out at once, end the process, fail init, add latency.
+    fault_timeout: bool = False
+    crash: Optional[Crash] = None
+    init_failure: Optional[InitFailure] = None
+    latency: Latency = Latency()
+    #: The test's simulated wall-clock time, when it is not the real one (frozen or moved).
+    simulated_now: Optional[float] = None
 
 
 def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
@@ -57,21 +65,33 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         init = _initialize(env, request, lines)
         if init.failed is not None:
             return _finish(request, lines, init.failed, cold=True)
-        init_ms = init.milliseconds
+        init_ms = init.milliseconds + request.latency.init * 1000
         deadline = init.invoke_deadline
     lines.append(_platform.start(request.request_id, request.version))
+    latency = request.latency.invoke
     header = {
         "op": "invoke",
         "request_id": request.request_id,
-        # The deadline the handler's context counts down to, on the real clock.
-        "deadline_ms": int(_realtime(_CLOCK_REALTIME) * 1000) + request.timeout * 1000,
+        # The deadline the handler's context counts down to, on the real clock;
+        # simulated latency has already used some of it.
+        "deadline_ms": int((_realtime(_CLOCK_REALTIME) + request.timeout - latency) * 1000),
         "invoked_function_arn": request.invoked_function_arn,
     }
     if request.client_context is not None:
         header["client_context"] = request.client_context
+    if request.crash is not None:
+        header["crash"] = attrs.asdict(request.crash)
+    if request.simulated_now is not None:
+        header["now"] = request.simulated_now
     if deadline is None:
         deadline = _clock.monotonic() + request.timeout
+    if request.fault_timeout or latency >= request.timeout:
+        deadline = _clock.monotonic()  # the timeout is due at once
+    else:
+        deadline -= latency
     reply = env.invoke(header, request.body, deadline)
+    if reply.outcome is not Outcome.TIMEOUT:
+        reply.seconds += latency
     return _record(env, request, reply, lines, init_ms, cold)
 
 
@@ -94,7 +114,7 @@ class _Failure:
 
 def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[str]) -> _InitResult:
     lines.append(_platform.init_start(request.runtime, request.region))
-    reply = env.initialize(_clock.monotonic() + request.init_limit)
+    reply = env.initialize(_clock.monotonic() + request.init_limit, request.init_failure)
     phase = "init"
     invoke_deadline = None
     if reply.outcome is Outcome.TIMEOUT:
@@ -104,7 +124,7 @@ def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[s
         lines.append(_platform.init_report(reply.seconds * 1000, "init", "timeout"))
         phase = "invoke"
         invoke_deadline = _clock.monotonic() + request.timeout
-        reply = env.initialize(invoke_deadline)
+        reply = env.initialize(invoke_deadline, request.init_failure)
     lines.append(_output(reply))
     milliseconds = reply.seconds * 1000
     memory = _memory_mb(reply, env)

@@ -76,3 +76,29 @@ class InvokeResult:
         if self.function_error is not None:
             raise FunctionError(self)
         return self
+
+
+@attrs.frozen
+class Invocation:
+    """The record of one synchronous invocation: what was sent and what came back."""
+
+    function_name: str
+    executed_version: str
+    #: The request body as sent.
+    raw_event: bytes
+    result: InvokeResult
+    #: The id of the execution environment that ran it.
+    environment_id: str
+
+    @property
+    def event(self) -> Any:
+        """The event as the handler received it (decoded JSON; ``{}`` for an empty payload)."""
+        return json.loads(self.raw_event) if self.raw_event else {}
+
+    @property
+    def request_id(self) -> str:
+        return self.result.request_id
+
+    @property
+    def cold_start(self) -> bool:
+        return self.result.cold_start

@@ -28,6 +28,7 @@ from ._errors import (
     RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
+    TooManyRequestsException,
     ValidationException,
     function_exists,
     function_not_found,
@@ -35,7 +36,8 @@ from ._errors import (
 )
 from ._event import event_bytes
 from ._platform import runtime_version_arn
-from ._result import InvokeResult
+from ._faults import Faults
+from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment, Sandbox
 from ._sandbox._pool import EnvironmentPool
 from ._sandbox._spec import environment_variables, log_stream_name, passthrough_variables, python_path
@@ -47,6 +49,7 @@ DEFAULT_IDLE_TIMEOUT = 600.0
 SYNC_REQUEST_LIMIT = 6_291_456
 CLIENT_CONTEXT_LIMIT = 3583
 _INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
+_ANY = object()
 _LOG_TYPES = ("None", "Tail")
 
 
@@ -84,6 +87,7 @@ class LambdaSim:
         minimum_unreserved: int = MINIMUM_UNRESERVED,
         enforce_memory: bool = True,
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
+        cold_start: str = "reuse",
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -91,6 +95,15 @@ class LambdaSim:
         self._private_tmp = private_tmp
         self._enforce_memory = enforce_memory
         self._init_timeout = init_timeout
+        if cold_start not in ("reuse", "always"):
+            raise InvalidParameterValueException(
+                f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
+            )
+        #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
+        self.faults = Faults()
+        if cold_start == "always":
+            self.faults.cold_start(always=True)
+        self._invocations: List[Invocation] = []
         self._owns_zygote = zygote is None
         self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
         self._passthrough = passthrough_variables(passthrough_env)
@@ -308,15 +321,23 @@ class LambdaSim:
                 "use 'RequestResponse' or 'DryRun'"
             )
         config = function.config
-        arn = self._arn(config.function_name, qualifier)
+        name = config.function_name
+        faults = self.faults
+        reason = faults.take("throttle", name)
+        if reason is not None:
+            raise TooManyRequestsException("Rate Exceeded.", reason=reason)
         request = _invocation.InvokeRequest(
-            function_name=config.function_name, version=version, invoked_function_arn=arn,
+            function_name=name, version=version, invoked_function_arn=self._arn(name, qualifier),
             request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
             runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
-            init_limit=self._init_timeout,
+            init_limit=self._init_timeout, fault_timeout=faults.take("timeout", name) is not None,
+            crash=faults.take("crash", name), init_failure=faults.take("init_error", name),
+            latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
         )
-        unreserved = self._concurrency.acquire(config.function_name)
+        unreserved = self._concurrency.acquire(name)
         try:
+            if faults.take("cold_start", name) or faults.always_cold(name):
+                self._retire(function)
             env = self._acquire(function, version)
             try:
                 result = _invocation.run(env, request)
@@ -324,11 +345,42 @@ class LambdaSim:
                 function.pool.discard(env)
                 env.close()
                 raise
-            if not function.pool.release(env, _clock.wall()):
+            if faults.always_cold(name):
+                function.pool.discard(env)
+                env.close()
+            elif not function.pool.release(env, _clock.wall()):
                 env.close()
         finally:
-            self._concurrency.release(config.function_name, unreserved)
+            self._concurrency.release(name, unreserved)
+        with self._lock:
+            self._invocations.append(Invocation(name, version, body, result, env.id))
         return result
+
+    def invocations(self, function_name: Optional[str] = None) -> List[Invocation]:
+        """The synchronous invocations made so far (of one function, or all), oldest first."""
+        with self._lock:
+            records = list(self._invocations)
+        if function_name is None:
+            return records
+        name, _ = self._parse(function_name, None)
+        return [record for record in records if record.function_name == name]
+
+    def assert_invoked(self, function_name: str, *, times: Optional[int] = None, event: Any = _ANY) -> None:
+        """Assert ``function_name`` was invoked (``times`` times; with ``event`` at least once).
+
+        The failure message lists what was actually invoked.
+        """
+        records = self.invocations(function_name)
+        matching = records if event is _ANY else [r for r in records if r.event == event]
+        wanted = f"{times} time(s)" if times is not None else "at least once"
+        ok = len(matching) == times if times is not None else bool(matching)
+        if not ok:
+            seen = "\n".join(f"  {r.request_id} {'cold' if r.cold_start else 'warm'} event={r.event!r}" for r in self.invocations())
+            what = "" if event is _ANY else f" with event {event!r}"
+            raise AssertionError(
+                f"expected {function_name!r} to be invoked{what} {wanted}, "
+                f"found {len(matching)}; invocations so far:\n{seen or '  (none)'}"
+            )
 
     def environments(self, function_name: str) -> List[ExecutionEnvironment]:
         """The function's live environments, most recently used first (for inspection)."""

@@ -28,6 +28,10 @@ def run(spec, fds):
     _take_environment(spec)
     logs.setup_logging(spec.get("log_format") or "Text", os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
     try:
+        injected = spec.get("inject_init_error")
+        if injected:
+            # sim.faults.init_error: fail as a real init failure does.
+            raise errors.InitError({"errorMessage": injected[1], "errorType": injected[0], "requestId": "", "stackTrace": []})
         handler = errors.resolve_handler(spec["handler"])
     except errors.InitError as failure:
         doc = failure.document
@@ -112,6 +116,10 @@ def _serve(commands, control, handler, utf8):
             os.environ["_X_AMZN_TRACE_ID"] = trace_id
         else:
             os.environ.pop("_X_AMZN_TRACE_ID", None)
+        crash = header.get("crash")
+        if crash:
+            _crash(crash)
+        frozen = _freeze(header["now"]) if "now" in header else None
         try:
             event = marshal.decode_event(body)
             context = lambda_context.LambdaContext(
@@ -124,8 +132,12 @@ def _serve(commands, control, handler, utf8):
             )
             result = handler(event, context)
         except Exception as exc:
+            if frozen is not None:
+                frozen.stop()
             _send_error(control, errors.error_document(exc, request_id), ensure_ascii, log=True)
             continue
+        if frozen is not None:
+            frozen.stop()
         try:
             payload = encode_result(result, ensure_ascii=ensure_ascii)
         except Exception as exc:
@@ -152,6 +164,30 @@ def _send_error(control, doc, ensure_ascii, log):
         errors.dumps_error(doc, ensure_ascii=ensure_ascii),
     )
     logs.set_request_id("")
+
+
+def _crash(crash):
+    """End this process as sim.faults.crash asked: by an exit code or a signal."""
+    sys.stdout.flush()
+    if crash.get("signal") is not None:
+        import signal
+
+        signal.signal(crash["signal"], signal.SIG_DFL)
+        os.kill(os.getpid(), crash["signal"])
+    os._exit(crash.get("exit_code") or 0)
+
+
+def _freeze(now):
+    """Show the handler the test's simulated time (it runs under freezegun when that is installed)."""
+    try:
+        import datetime
+
+        import freezegun
+    except ImportError:
+        return None
+    frozen = freezegun.freeze_time(datetime.datetime.fromtimestamp(now, datetime.timezone.utc), tick=True)
+    frozen.start()
+    return frozen
 
 
 def _max_rss_kb():

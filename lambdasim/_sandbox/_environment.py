@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import os
+import secrets
 import select
 import shutil
 import signal
@@ -88,6 +89,8 @@ class ExecutionEnvironment:
         memory_limit_mb: Optional[int] = None,
     ):
         self.zygote = zygote
+        #: A short id for inspection and the invocation records.
+        self.id = secrets.token_hex(4)
         #: Exceeding this resident size kills the process, as the OOM killer would.
         self.memory_limit_kb = memory_limit_mb * 1024 if memory_limit_mb else None
         self.spec = spec
@@ -127,6 +130,31 @@ class ExecutionEnvironment:
         return self.spec["task_root"]
 
     @property
+    def state(self) -> str:
+        """``"ready"`` (initialized, warm), ``"reset"`` (no runtime process: the next invoke
+        runs init) or ``"closed"``."""
+        if self._closed:
+            return "closed"
+        return "ready" if self.initialized else "reset"
+
+    def reset_tmp(self) -> None:
+        """Empty this environment's ``/tmp`` (as seen from the test)."""
+        path = self.tmp_path
+        if path is None:
+            raise RuntimeError(f"environment {self.id} has no runtime process: its /tmp cannot be reached")
+        for entry in os.scandir(path):
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path)
+            else:
+                os.unlink(entry.path)
+
+    def __repr__(self) -> str:
+        return (
+            f"<ExecutionEnvironment {self.id} {self.function_name}:{self.version} {self.state} "
+            f"invocations={self.invocations} pid={self.pid}>"
+        )
+
+    @property
     def alive(self) -> bool:
         return self.pid is not None
 
@@ -136,8 +164,11 @@ class ExecutionEnvironment:
 
     # --- lifecycle ----------------------------------------------------------
 
-    def initialize(self, deadline: float) -> Reply:
-        """Fork a runtime process into the sandbox and run the init phase."""
+    def initialize(self, deadline: float, init_failure=None) -> Reply:
+        """Fork a runtime process into the sandbox and run the init phase.
+
+        ``init_failure`` (injected by ``sim.faults``) makes the init fail with that error.
+        """
         started = _clock.monotonic()
         command_r, command_w = os.pipe()
         reply_r, reply_w = os.pipe()
@@ -145,7 +176,10 @@ class ExecutionEnvironment:
         theirs = [command_r, reply_w, log_w]
         try:
             _enlarge_pipe(log_w)
-            self.pid = self.zygote.fork(self.spec, [*theirs, *self.sandbox.namespace_fds])
+            spec = self.spec
+            if init_failure is not None:
+                spec = {**spec, "inject_init_error": [init_failure.error_type, init_failure.error_message]}
+            self.pid = self.zygote.fork(spec, [*theirs, *self.sandbox.namespace_fds])
         except BaseException:
             for fd in (command_w, reply_r, log_r):
                 os.close(fd)

@@ -168,3 +168,10 @@ def stateful(event, context):
     except FileNotFoundError:
         note = None
     return {"count": COUNTER, "note": note, "pid": os.getpid()}
+
+
+def now(event, context):
+    import datetime
+
+    return {"time": time.time(), "datetime": datetime.datetime.now(datetime.timezone.utc).isoformat(),
+            "remaining_ms": context.get_remaining_time_in_millis()}
