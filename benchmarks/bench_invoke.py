@@ -171,7 +171,6 @@ def measure_pipe_round_trip(warmup, count, parent_cpu=None, child_cpu=None):
     to_child, from_child = child.stdin.fileno(), child.stdout.fileno()
     frame = invoke_frame()
     size = len(frame)
-    clock = time.perf_counter_ns
 
     def round_trip():
         os.write(to_child, frame)
@@ -183,23 +182,34 @@ def measure_pipe_round_trip(warmup, count, parent_cpu=None, child_cpu=None):
             received += len(chunk)
 
     try:
-        for _ in range(warmup):
-            round_trip()
-        samples = []
-        for _ in range(count):
-            started = clock()
-            round_trip()
-            samples.append(clock() - started)
+        return time_round_trips(round_trip, warmup, count)
     finally:
-        child.stdin.close()
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(timeout=5)
-        child.stdout.close()
+        stop_echo_child(child)
         os.sched_setaffinity(0, saved)
+
+
+def time_round_trips(round_trip, warmup, count):
+    """Nanoseconds of ``count`` calls of ``round_trip`` after ``warmup`` untimed ones."""
+    clock = time.perf_counter_ns
+    for _ in range(warmup):
+        round_trip()
+    samples = []
+    for _ in range(count):
+        started = clock()
+        round_trip()
+        samples.append(clock() - started)
     return samples
+
+
+def stop_echo_child(child):
+    """End an echo child: close its input, wait with a bound, then kill."""
+    child.stdin.close()
+    try:
+        child.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait(timeout=5)
+    child.stdout.close()
 
 
 def measure_framed_round_trip(warmup, count):
@@ -222,7 +232,6 @@ def measure_framed_round_trip(warmup, count):
     poller = select.poll()
     poller.register(from_child, select.POLLIN)
     reader = protocol.FrameReader()
-    clock = time.perf_counter_ns
 
     def round_trip():
         protocol.write_all(to_child, protocol.pack(header, body))
@@ -236,22 +245,9 @@ def measure_framed_round_trip(warmup, count):
             reader.feed(chunk)
 
     try:
-        for _ in range(warmup):
-            round_trip()
-        samples = []
-        for _ in range(count):
-            started = clock()
-            round_trip()
-            samples.append(clock() - started)
+        return time_round_trips(round_trip, warmup, count)
     finally:
-        child.stdin.close()
-        try:
-            child.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait(timeout=5)
-        child.stdout.close()
-    return samples
+        stop_echo_child(child)
 
 
 def measure_pinned_pipe_round_trips(warmup, count):

@@ -15,7 +15,7 @@ import select
 import shutil
 import signal
 import threading
-from typing import List, Optional, Tuple
+from typing import Optional, Tuple
 
 import attrs
 
