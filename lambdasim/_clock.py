@@ -27,6 +27,16 @@ def monotonic() -> float:
     return _clock_gettime(_CLOCK_MONOTONIC)
 
 
+# The real wall clock, derived from the monotonic one: time-machine patches
+# clock_gettime(CLOCK_REALTIME) itself while a test travels in time.
+_REAL_WALL_OFFSET = _clock_gettime(_CLOCK_REALTIME) - _clock_gettime(_CLOCK_MONOTONIC)
+
+
+def real_wall() -> float:
+    """Seconds since the epoch on the real clock, whatever the test does to time."""
+    return _clock_gettime(_CLOCK_MONOTONIC) + _REAL_WALL_OFFSET
+
+
 def wall() -> float:
     """Seconds since the epoch on the test's (possibly simulated) clock."""
     return time.time()
@@ -35,6 +45,6 @@ def wall() -> float:
 def simulated_now() -> Optional[float]:
     """The test's wall-clock time when it is simulated (freezegun, time-machine), else None."""
     now = time.time()
-    if time.time is _real_time and abs(now - _clock_gettime(_CLOCK_REALTIME)) < _SIMULATED_THRESHOLD:
+    if time.time is _real_time and abs(now - real_wall()) < _SIMULATED_THRESHOLD:
         return None
     return now

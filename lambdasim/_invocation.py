@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import math
 import signal
-import time
 from typing import List, Optional
 
 import attrs
@@ -26,8 +25,6 @@ TAIL_BYTES = 4096
 
 #: The wait status of a process killed by SIGKILL (what the OOM killer sends).
 _KILLED = signal.SIGKILL
-_realtime = time.clock_gettime
-_CLOCK_REALTIME = time.CLOCK_REALTIME
 
 
 @attrs.frozen
@@ -69,12 +66,18 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         deadline = init.invoke_deadline
     lines.append(_platform.start(request.request_id, request.version))
     latency = request.latency.invoke
+    now = _clock.monotonic()
+    if deadline is None:
+        deadline = now + request.timeout
+    if request.fault_timeout or latency >= request.timeout:
+        deadline = now  # the timeout is due at once
+    else:
+        deadline -= latency  # simulated latency has used some of the time
     header = {
         "op": "invoke",
         "request_id": request.request_id,
-        # The deadline the handler's context counts down to, on the real clock;
-        # simulated latency has already used some of it.
-        "deadline_ms": int((_realtime(_CLOCK_REALTIME) + request.timeout - latency) * 1000),
+        # The deadline the handler's context counts down to, on the real wall clock.
+        "deadline_ms": int((_clock.real_wall() + deadline - now) * 1000),
         "invoked_function_arn": request.invoked_function_arn,
     }
     if request.client_context is not None:
@@ -83,12 +86,6 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         header["crash"] = attrs.asdict(request.crash)
     if request.simulated_now is not None:
         header["now"] = request.simulated_now
-    if deadline is None:
-        deadline = _clock.monotonic() + request.timeout
-    if request.fault_timeout or latency >= request.timeout:
-        deadline = _clock.monotonic()  # the timeout is due at once
-    else:
-        deadline -= latency
     reply = env.invoke(header, request.body, deadline)
     if reply.outcome is not Outcome.TIMEOUT:
         reply.seconds += latency

@@ -265,3 +265,41 @@ def test_response_at_the_limit_is_returned(sim, basic):
     fn = basic("big_response")
     result = sim.invoke(fn, {"size": 6_291_554})
     assert result.function_error is None and len(result.raw_payload) == 6_291_556
+
+
+@pytest.mark.parametrize(
+    "event, reason",
+    [
+        ({}, "Runtime exited with error: signal: interrupt"),
+        ({"signal": "SIGTERM"}, "Runtime exited with error: signal: terminated"),
+        ({"base_exception": True}, "Runtime exited with error: exit status 1"),
+    ],
+)
+def test_exceptions_the_runtime_does_not_catch_end_the_process_as_an_interpreter_would(
+    sim, basic, event, reason
+):
+    fn = basic("interrupt")
+    result = sim.invoke(fn, event)
+    assert json.loads(result.raw_payload) == {
+        "errorType": "Runtime.ExitError",
+        "errorMessage": f"RequestId: {result.request_id} Error: {reason}",
+    }
+
+
+def test_uncaught_base_exception_prints_the_handlers_traceback_only(sim, basic):
+    fn = basic("interrupt")
+    logs = sim.invoke(fn, {"base_exception": True}).logs
+    assert "GeneratorExit: not an Exception\n" in logs
+    assert "_runtime" not in logs
+
+
+def test_remaining_time_after_a_suppressed_init_counts_what_the_init_used(zygote):
+    with LambdaSim(zygote=zygote, init_timeout=0.2) as sim:
+        sim.create_function(
+            "slow", handler="app.remaining", code=str(HANDLERS / "slow_init"), timeout=3,
+            environment={"SLOW_INIT_SECONDS": "0.6"},
+        )
+        result = sim.invoke("slow")
+    assert "Phase: init\tStatus: timeout" in result.logs
+    # The retried init took 0.6 s of the 3 s: far less than the whole timeout is left.
+    assert 0 < result.payload < 2700

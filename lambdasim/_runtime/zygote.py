@@ -87,6 +87,7 @@ def _become_environment(sock, wake_r, wake_w, spec, fds):
     try:
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         sock.close()
         os.close(wake_r)
         os.close(wake_w)
@@ -94,21 +95,41 @@ def _become_environment(sock, wake_r, wake_w, spec, fds):
         code = bootstrap.run(spec, fds)
     except SystemExit as exit:
         code = exit.code
+    except KeyboardInterrupt:
+        # As an interpreter does with an uncaught KeyboardInterrupt: print it,
+        # then die of SIGINT ("signal: interrupt").
+        _print_exception()
+        _flush()
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGINT)
+        code = 130
     except BaseException:
-        # A failure of the runtime itself, not of the handler: show it in the logs.
-        import traceback
-
-        traceback.print_exc()
-        code = 70
+        # Uncaught, as the interpreter would print it; exit status 1.
+        _print_exception()
+        code = 1
     _exit(code)
 
 
-def _exit(code):
+def _print_exception():
+    import traceback
+
+    exc_type, exc, tb = sys.exc_info()
+    # Our own frames (the zygote and bootstrap) are not the handler's business.
+    while tb is not None and tb.tb_frame.f_code.co_filename.startswith(os.path.dirname(__file__)):
+        tb = tb.tb_next
+    traceback.print_exception(exc_type, exc, tb)
+
+
+def _flush():
     for stream in (sys.stdout, sys.stderr):
         try:
             stream.flush()
         except Exception:
             pass
+
+
+def _exit(code):
+    _flush()
     if code is None:
         code = 0
     elif not isinstance(code, int):

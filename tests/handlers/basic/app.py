@@ -175,3 +175,14 @@ def now(event, context):
 
     return {"time": time.time(), "datetime": datetime.datetime.now(datetime.timezone.utc).isoformat(),
             "remaining_ms": context.get_remaining_time_in_millis()}
+
+
+def interrupt(event, context):
+    if event.get("signal") == "SIGTERM":
+        import signal
+
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)
+    if event.get("base_exception"):
+        raise GeneratorExit("not an Exception")
+    raise KeyboardInterrupt

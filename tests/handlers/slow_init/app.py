@@ -13,3 +13,7 @@ print("init done")
 def handler(event, context):
     with open("/tmp/inits") as file:
         return {"inits": len(file.read())}
+
+
+def remaining(event, context):
+    return context.get_remaining_time_in_millis()
