@@ -63,6 +63,8 @@ class Faults:
         self._counted: Dict[Tuple[str, Optional[str]], list] = {}
         self._always_cold: set = set()
         self._latency: Dict[Optional[str], Latency] = {}
+        self._cold_generation = 0
+        self._cold_seen: Dict[str, int] = {}
 
     # --- what a test asks for ----------------------------------------------
 
@@ -74,6 +76,9 @@ class Faults:
         with self._lock:
             if always:
                 self._always_cold.add(name)
+            elif name is None:
+                # Every function's next invoke: each function consumes its own share.
+                self._cold_generation += 1
             else:
                 self._counted.setdefault(("cold_start", name), []).append(True)
 
@@ -103,7 +108,12 @@ class Faults:
         if exit_code is not None and not (isinstance(exit_code, int) and 0 <= exit_code <= 255):
             raise InvalidParameterValueException(f"'exit_code' must be an int from 0 to 255 (got {exit_code!r})")
         if exit_code is None:
-            signal = int(_signal.SIGKILL if signal is None else _signal.Signals(signal))
+            try:
+                signal = int(_signal.SIGKILL if signal is None else _signal.Signals(signal))
+            except ValueError:
+                raise InvalidParameterValueException(
+                    f"'signal' must be a signal number such as signal.SIGSEGV (got {signal!r})"
+                ) from None
         self._add("crash", name, times, Crash(exit_code, signal))
 
     def init_error(
@@ -131,6 +141,8 @@ class Faults:
             self._counted.clear()
             self._always_cold.clear()
             self._latency.clear()
+            self._cold_seen = {}
+            self._cold_generation = 0
 
     # --- what the simulator takes ------------------------------------------
 
@@ -142,6 +154,11 @@ class Faults:
 
     def take(self, kind: str, name: str) -> Optional[object]:
         """Consume and return the next pending fault of ``kind`` for ``name``, if any."""
+        if kind == "cold_start" and self._cold_generation:
+            with self._lock:
+                if self._cold_seen.get(name, 0) < self._cold_generation:
+                    self._cold_seen[name] = self._cold_generation
+                    return True
         if not self._counted:
             return None
         with self._lock:

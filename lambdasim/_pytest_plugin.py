@@ -1,10 +1,10 @@
 """The pytest plugin: fixtures ``lambda_sim`` and ``lambda_sim_session``, marker ``lambdasim``.
 
-Registered through the ``pytest11`` entry point. It only uses the public API:
-one ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
+Registered through the ``pytest11`` entry point; it only uses the public API.
+One ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
 per test, and a failing test's report gets the logs of the invocations it made.
 Defaults come from ini options and ``LAMBDASIM_*`` environment variables;
-precedence is marker > ini option > environment variable > built-in default.
+precedence is marker > ini option > environment variable > ``LambdaSim``'s default.
 """
 
 from __future__ import annotations
@@ -19,37 +19,30 @@ import pytest
 
 from lambdasim import LambdaSim, Zygote
 
-#: Bytes of log kept per invocation in a failing test's report (the end is kept).
+#: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
+#: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
+MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"}))
 
-_MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"}))
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
 _SESSION_SIM = pytest.StashKey[LambdaSim]()
-#: The simulators a test used, each with the number of its invocations made before the test.
-_USED = pytest.StashKey[List[Tuple[LambdaSim, int]]]()
+#: The per-test simulators a test used.
+_TEST_SIMS = pytest.StashKey[List[LambdaSim]]()
+#: How many invocations the session simulator had when the test started.
+_SESSION_START = pytest.StashKey[int]()
 
 
-def _seconds(text: str) -> float:
-    value = float(text)
-    if not value >= 0 or value == float("inf"):
-        raise ValueError
-    return value
+def _number(minimum: float, *, integer: bool = False, none: bool = False) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        if none and text.lower() == "none":
+            return None
+        value = int(text) if integer else float(text)
+        if not minimum <= value < float("inf"):
+            raise ValueError(text)
+        return value
 
-
-def _idle_timeout(text: str) -> Any:
-    return None if text.lower() == "none" else _seconds(text)
-
-
-def _count(text: str, minimum: int = 0) -> int:
-    value = int(text)
-    if value < minimum:
-        raise ValueError
-    return value
-
-
-def _positive(text: str) -> int:
-    return _count(text, 1)
+    return parse
 
 
 def _boolean(text: str) -> bool:
@@ -60,21 +53,21 @@ def _boolean(text: str) -> bool:
 def _matching(pattern: str) -> Callable[[str], str]:
     def parse(text: str) -> str:
         if not re.fullmatch(pattern, text):
-            raise ValueError
+            raise ValueError(text)
         return text
 
     return parse
 
 
-#: Setting name -> (parser, what a valid value is). All but ``log_limit`` are LambdaSim options.
+#: Setting -> (parser, what a valid value is). All but ``log_limit`` are ``LambdaSim`` keywords.
 SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "account_id": (_matching(r"\d{12}"), "12 digits"),
     "cold_start": (_matching("reuse|always"), "'reuse' or 'always'"),
-    "concurrency_limit": (_positive, "an integer >= 1"),
+    "concurrency_limit": (_number(1, integer=True), "an integer >= 1"),
     "enforce_memory": (_boolean, "true or false"),
-    "idle_timeout": (_idle_timeout, "a number of seconds >= 0, or 'none'"),
-    "init_timeout": (_seconds, "a number of seconds >= 0"),
-    "log_limit": (_count, "a number of bytes >= 0 (0: no logs in reports)"),
+    "idle_timeout": (_number(0, none=True), "a number of seconds >= 0, or 'none'"),
+    "init_timeout": (_number(0), "a number of seconds >= 0"),
+    "log_limit": (_number(0, integer=True), "a number of bytes >= 0 (0: no logs in reports)"),
     "private_tmp": (_boolean, "true or false"),
     "region": (_matching(r"[a-z]{2}(-[a-z]+)+-\d+"), "a region name such as 'eu-west-1'"),
 }
@@ -89,7 +82,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "lambdasim(**options): LambdaSim options for this test's lambda_sim fixture, "
-        f"e.g. idle_timeout=30, cold_start='always'; the options are: {', '.join(_MARKER_OPTIONS)}",
+        f"e.g. idle_timeout=30, cold_start='always'; the options are: {', '.join(MARKER_OPTIONS)}",
     )
     defaults = _read_settings(config)
     config.stash[_LOG_LIMIT] = defaults.pop("log_limit", DEFAULT_LOG_LIMIT)
@@ -103,12 +96,11 @@ def _read_settings(config: pytest.Config) -> Dict[str, Any]:
         text, source = str(config.getini(ini) or "").strip(), f"ini option {ini}"
         if not text:
             text, source = os.environ.get(env, "").strip(), f"environment variable {env}"
-        if not text:
-            continue
-        try:
-            settings[name] = parse(text)
-        except (ValueError, KeyError):
-            raise pytest.UsageError(f"lambdasim: {source} must be {rule} (got {text!r})") from None
+        if text:
+            try:
+                settings[name] = parse(text)
+            except (ValueError, KeyError):
+                raise pytest.UsageError(f"lambdasim: {source} must be {rule} (got {text!r})") from None
     return settings
 
 
@@ -118,17 +110,17 @@ def _marker_options(item: pytest.Item) -> Dict[str, Any]:
         if marker.args:
             pytest.fail(
                 f"@pytest.mark.lambdasim takes keyword options only (got {marker.args!r}); "
-                f"the options are: {', '.join(_MARKER_OPTIONS)}",
+                f"the options are: {', '.join(MARKER_OPTIONS)}",
                 pytrace=False,
             )
         options.update(marker.kwargs)
-    unknown = sorted(set(options) - set(_MARKER_OPTIONS))
+    unknown = sorted(set(options) - set(MARKER_OPTIONS))
     if unknown:
         hints = [f"did you mean {close[0]!r}?" for name in unknown
-                 for close in [difflib.get_close_matches(name, _MARKER_OPTIONS, 1)] if close]
+                 for close in [difflib.get_close_matches(name, MARKER_OPTIONS, 1)] if close]
         pytest.fail(
             f"@pytest.mark.lambdasim got unknown option(s) {', '.join(map(repr, unknown))}"
-            f"{' (' + ' '.join(hints) + ')' if hints else ''}; the options are: {', '.join(_MARKER_OPTIONS)}",
+            f"{' (' + ' '.join(hints) + ')' if hints else ''}; the options are: {', '.join(MARKER_OPTIONS)}",
             pytrace=False,
         )
     return options
@@ -144,7 +136,7 @@ def lambda_sim_zygote() -> Iterator[Zygote]:
 
 @pytest.fixture(scope="session")
 def lambda_sim_defaults(pytestconfig: pytest.Config) -> Dict[str, Any]:
-    """``LambdaSim`` options from ini options and ``LAMBDASIM_*`` variables; override to compute your own."""
+    """``LambdaSim`` keywords from the ini options and ``LAMBDASIM_*`` variables; override to compute your own."""
     return dict(pytestconfig.stash[_DEFAULTS])
 
 
@@ -152,10 +144,10 @@ def lambda_sim_defaults(pytestconfig: pytest.Config) -> Dict[str, Any]:
 def lambda_sim(
     request: pytest.FixtureRequest, lambda_sim_zygote: Zygote, lambda_sim_defaults: Dict[str, Any]
 ) -> Iterator[LambdaSim]:
-    """A fresh ``LambdaSim`` for this test, configured by ``@pytest.mark.lambdasim(...)`` and the defaults."""
+    """A fresh ``LambdaSim`` for this test, configured by ``@pytest.mark.lambdasim(...)`` over the defaults."""
     options = {**lambda_sim_defaults, **_marker_options(request.node)}
     with LambdaSim(zygote=lambda_sim_zygote, **options) as sim:
-        request.node.stash.setdefault(_USED, []).append((sim, 0))
+        request.node.stash.setdefault(_TEST_SIMS, []).append(sim)
         yield sim
 
 
@@ -163,7 +155,7 @@ def lambda_sim(
 def lambda_sim_session(
     pytestconfig: pytest.Config, lambda_sim_zygote: Zygote, lambda_sim_defaults: Dict[str, Any]
 ) -> Iterator[LambdaSim]:
-    """One ``LambdaSim`` shared by every test of the session (functions and faults persist)."""
+    """One ``LambdaSim`` for every test of the session: functions, faults and warm environments persist."""
     with LambdaSim(zygote=lambda_sim_zygote, **lambda_sim_defaults) as sim:
         pytestconfig.stash[_SESSION_SIM] = sim
         yield sim
@@ -172,45 +164,41 @@ def lambda_sim_session(
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if "lambda_sim_session" in getattr(item, "fixturenames", ()):
-        sim = item.config.stash.get(_SESSION_SIM, None)
-        # The test that creates the session simulator finds it empty.
-        item.stash[_USED] = [] if sim is None else [(sim, len(sim.invocations()))]
+    session_sim = item.config.stash.get(_SESSION_SIM, None)
+    if session_sim is not None and "lambda_sim_session" in getattr(item, "fixturenames", ()):
+        item.stash[_SESSION_START] = len(session_sim.invocations())
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
     outcome = yield
     report = outcome.get_result()
-    if not report.failed or call.when == "teardown" or not item.config.stash[_LOG_LIMIT]:
+    limit = item.config.stash[_LOG_LIMIT]
+    if not report.failed or call.when == "teardown" or not limit:
         return
-    used = item.stash.get(_USED, [])
+    records = [record for sim in item.stash.get(_TEST_SIMS, []) for record in sim.invocations()]
     session_sim = item.config.stash.get(_SESSION_SIM, None)
-    if "lambda_sim_session" in getattr(item, "fixturenames", ()) and session_sim is not None:
-        if all(sim is not session_sim for sim, _ in used):
-            used = [*used, (session_sim, 0)]
-    records = [record for sim, start in used for record in sim.invocations()[start:]]
+    if session_sim is not None and "lambda_sim_session" in getattr(item, "fixturenames", ()):
+        records += session_sim.invocations()[item.stash.get(_SESSION_START, 0):]
     if records:
-        limit = item.config.stash[_LOG_LIMIT]
         report.sections.append((f"Captured lambdasim logs {call.when}", _format_logs(records, limit)))
 
 
 def _format_logs(records: list, limit: int) -> str:
     parts = []
     for record in records:
-        result = record.result
         notes = ["cold start"] if record.cold_start else []
-        if result.function_error:
-            notes.append(f"FunctionError: {result.function_error}")
+        if record.result.function_error:
+            notes.append(f"FunctionError: {record.result.function_error}")
         suffix = f" ({', '.join(notes)})" if notes else ""
         parts.append(f"--- {record.function_name}  RequestId: {record.request_id}{suffix} ---")
-        logs = result.logs.rstrip("\n")
+        logs = record.result.logs.rstrip("\n")
         parts.append(_tail(logs, limit) if logs else "(no log output)")
     return "\n".join(parts) + "\n"
 
 
 def _tail(text: str, limit: int) -> str:
-    """The last ``limit`` bytes of ``text``, from a line start, with a note of what was cut."""
+    """The last ``limit`` bytes of ``text``, from a line start, after a note of what was cut."""
     data = text.encode()
     if len(data) <= limit:
         return text

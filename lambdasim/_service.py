@@ -101,8 +101,8 @@ class LambdaSim:
             )
         #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
         self.faults = Faults()
-        if cold_start == "always":
-            self.faults.cold_start(always=True)
+        #: ``cold_start="always"``: a setting of the simulator, not a fault (clear() keeps it).
+        self._always_cold = cold_start == "always"
         self._invocations: List[Invocation] = []
         self._owns_zygote = zygote is None
         self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
@@ -326,26 +326,30 @@ class LambdaSim:
         reason = faults.take("throttle", name)
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
-        request = _invocation.InvokeRequest(
-            function_name=name, version=version, invoked_function_arn=self._arn(name, qualifier),
-            request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
-            runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
-            init_limit=self._init_timeout, fault_timeout=faults.take("timeout", name) is not None,
-            crash=faults.take("crash", name), init_failure=faults.take("init_error", name),
-            latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
-        )
         unreserved = self._concurrency.acquire(name)
         try:
-            if faults.take("cold_start", name) or faults.always_cold(name):
+            always_cold = self._always_cold or faults.always_cold(name)
+            if faults.take("cold_start", name) or always_cold:
                 self._retire(function)
             env = self._acquire(function, version)
+            # Faults are taken only by an invoke that runs: not by a throttled
+            # one, and an init error only by a cold start.
+            request = _invocation.InvokeRequest(
+                function_name=name, version=version, invoked_function_arn=self._arn(name, qualifier),
+                request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
+                runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
+                init_limit=self._init_timeout, fault_timeout=faults.take("timeout", name) is not None,
+                crash=faults.take("crash", name),
+                init_failure=None if env.initialized else faults.take("init_error", name),
+                latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
+            )
             try:
                 result = _invocation.run(env, request)
             except BaseException:
                 function.pool.discard(env)
                 env.close()
                 raise
-            if faults.always_cold(name):
+            if always_cold:
                 function.pool.discard(env)
                 env.close()
             elif not function.pool.release(env, _clock.wall()):
@@ -375,7 +379,10 @@ class LambdaSim:
         wanted = f"{times} time(s)" if times is not None else "at least once"
         ok = len(matching) == times if times is not None else bool(matching)
         if not ok:
-            seen = "\n".join(f"  {r.request_id} {'cold' if r.cold_start else 'warm'} event={r.event!r}" for r in self.invocations())
+            seen = "\n".join(
+                f"  {r.function_name} {r.request_id} {'cold' if r.cold_start else 'warm'} event={r.event!r}"
+                for r in self.invocations()
+            )
             what = "" if event is _ANY else f" with event {event!r}"
             raise AssertionError(
                 f"expected {function_name!r} to be invoked{what} {wanted}, "

@@ -169,11 +169,13 @@ def _send_error(control, doc, ensure_ascii, log):
 def _crash(crash):
     """End this process as sim.faults.crash asked: by an exit code or a signal."""
     sys.stdout.flush()
-    if crash.get("signal") is not None:
+    number = crash.get("signal")
+    if number is not None:
         import signal
 
-        signal.signal(crash["signal"], signal.SIG_DFL)
-        os.kill(os.getpid(), crash["signal"])
+        if number not in (signal.SIGKILL, signal.SIGSTOP):  # those cannot be handled anyway
+            signal.signal(number, signal.SIG_DFL)
+        os.kill(os.getpid(), number)
     os._exit(crash.get("exit_code") or 0)
 
 
