@@ -92,6 +92,7 @@ def _become_environment(sock, wake_r, wake_w, spec, fds):
         os.close(wake_r)
         os.close(wake_w)
         linux.die_with_parent()
+        _restart_coverage()
         code = bootstrap.run(spec, fds)
     except SystemExit as exit:
         code = exit.code
@@ -128,7 +129,36 @@ def _flush():
             pass
 
 
+def _restart_coverage():
+    """Measure this environment on a data file of its own when coverage measures the zygote."""
+    coverage = sys.modules.get("coverage")
+    if coverage is None:
+        return
+    try:
+        current = coverage.Coverage.current()
+        if current is not None:
+            current.stop()
+            coverage.process_startup(force=True)
+    except Exception:
+        pass
+
+
+def _save_coverage():
+    """Write this environment's coverage data: os._exit skips coverage's atexit hook."""
+    coverage = sys.modules.get("coverage")
+    if coverage is None:
+        return
+    try:
+        current = coverage.Coverage.current()
+        if current is not None:
+            current.stop()
+            current.save()
+    except Exception:
+        pass
+
+
 def _exit(code):
+    _save_coverage()
     _flush()
     if code is None:
         code = 0

@@ -223,6 +223,14 @@ class ExecutionEnvironment:
             if self._closed:
                 return
             self._closed = True
+        if self.pid is not None and self._command_fd is not None and self.initialized:
+            # End of file on the command pipe: the runtime returns from its loop and exits
+            # normally (coverage saves its data there); kill it only if it does not.
+            os.close(self._command_fd)
+            self._command_fd = None
+            status = self.zygote.wait_exit(self.pid, 1.0)
+            if status is not None:
+                self.pid = None
         self._discard_process(kill=True)
         self.sandbox.close()
 

@@ -38,6 +38,7 @@ zygote.main({fd}, {ppid})
 #: Coverage's variables pass so that handler code is measured under pytest-cov.
 PASSTHROUGH_ENV = (
     "COVERAGE_PROCESS_START",
+    "COVERAGE_PROCESS_CONFIG",
     "COV_CORE_SOURCE",
     "COV_CORE_CONFIG",
     "COV_CORE_DATAFILE",
