@@ -23,7 +23,7 @@ def _examples():
             yield pytest.param(block.group(1), id=f"{Path(page).stem}:{line}")
 
 
-@pytest.mark.parametrize("code", _examples())
+@pytest.mark.parametrize("code", list(_examples()))
 def test_documentation_example_runs(code):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     completed = subprocess.run(
