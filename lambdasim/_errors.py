@@ -278,3 +278,37 @@ def too_many_layers(limit: int) -> str:
 
 def wrong_type(field: str, expected: str, value: object) -> str:
     return f"'{field}' must be {expected} (got {value!r} that is a {type(value).__name__})"
+
+
+# The REST adapter (spec/lambda-controlplane.md §0, §1.1). ``not_null`` is AWS's
+# wording; the rest are lambdasim's own, for what it does not implement.
+
+
+def not_null(member: str) -> str:
+    return validation_failures_message(
+        [f"Value null at '{member}' failed to satisfy constraint: Member must not be null"]
+    )
+
+
+def request_body_not_json(detail: str) -> str:
+    return f"Could not parse request body into json: {detail}"
+
+
+def member_not_supported(operation: str, member: str, hint: str = "") -> str:
+    message = f"lambdasim does not support {member} in {operation} yet"
+    return f"{message}: {hint}" if hint else message
+
+
+def operation_not_implemented(operation: str, route: str, implemented: list) -> str:
+    return (
+        f"lambdasim does not implement the Lambda operation {operation} ({route}) yet; "
+        f"it implements {', '.join(implemented)}"
+    )
+
+
+def invalid_marker(marker: str) -> str:
+    return f"Invalid Marker {marker!r}: pass the NextMarker of the previous page"
+
+
+def unknown_operation(method: str, path: str) -> str:
+    return f"No Lambda operation matches {method} {path}"

@@ -396,6 +396,24 @@ class LambdaSim:
             old.close()
         return function.pool.environments()
 
+    # --- boto3 --------------------------------------------------------------
+
+    def client(self, region_name: Optional[str] = None, **kwargs: Any) -> Any:
+        """A real boto3 Lambda client answered by this simulator, in-process (needs boto3).
+
+        ``kwargs`` go to ``boto3.session.Session.client``; retries are off unless
+        ``config`` sets ``retries`` (see ``docs/boto3.md``).
+        """
+        from ._boto import make_client
+
+        return make_client(self, region_name, **kwargs)
+
+    def patch_boto3(self) -> Any:
+        """A context manager that routes every Lambda client created inside it to this simulator."""
+        from ._boto import patch_boto3
+
+        return patch_boto3(self)
+
     # --- internals ----------------------------------------------------------
 
     def _check_open(self) -> None:

@@ -1,4 +1,4 @@
-"""Every ```python block of the fault, time and inspection pages runs as written, so the docs cannot rot."""
+"""Every ```python block of the fault, time, inspection and boto3 pages runs as written, so the docs cannot rot."""
 
 import os
 import re
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["docs/faults.md", "docs/time-and-inspection.md"]
+PAGES = ["docs/faults.md", "docs/time-and-inspection.md", "docs/boto3.md"]
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 
