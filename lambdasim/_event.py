@@ -1,4 +1,4 @@
-"""The invoke payload: turn what the test passes into the bytes Lambda receives, and check them.
+"""What an invoke request carries: its payload, client context and request id, checked.
 
 Lambda parses the request body as JSON before it reaches the function and
 rejects bad JSON with ``InvalidRequestContentException`` (spec §10.4). Its
@@ -8,10 +8,21 @@ that parser's wording as closely as Python's decoder allows.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
-from typing import Any
+import os
+import random
+from typing import Any, Optional
 
-from ._errors import InvalidRequestContentException
+from ._errors import (
+    InvalidParameterValueException,
+    InvalidRequestContentException,
+    ValidationException,
+    validation_message,
+)
+
+CLIENT_CONTEXT_LIMIT = 3583
 
 _PREFIX = "Could not parse request body into json: Could not parse payload into json: "
 _SOURCE = "[Source: REDACTED (`StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION` disabled); line: {line}, column: {column}]"
@@ -88,3 +99,50 @@ def _locate(text: str, token: str) -> str:
     index = max(text.find(token), 0)
     line, column = _position(text[:index], index)
     return _SOURCE.format(line=line, column=column + len(token) + 1)
+
+
+def check_enum(value: Any, member: str, allowed: tuple) -> None:
+    if value not in allowed:
+        constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
+        raise ValidationException(validation_message([(value, member, constraint)]))
+
+
+def decode_client_context(value: Any) -> Optional[dict]:
+    """Accept a dict or the base64 JSON text the API carries; return the decoded dict."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        encoded = base64.b64encode(json.dumps(value).encode())
+    elif isinstance(value, (str, bytes)):
+        encoded = value.encode() if isinstance(value, str) else value
+    else:
+        raise InvalidParameterValueException(
+            f"'client_context' must be a dict or base64-encoded JSON text (got {value!r})"
+        )
+    if len(encoded) > CLIENT_CONTEXT_LIMIT:
+        raise InvalidParameterValueException(
+            f"Client context must be no longer than {CLIENT_CONTEXT_LIMIT} bytes when base64-encoded."
+        )
+    try:
+        decoded = json.loads(base64.b64decode(encoded, validate=True))
+    except (binascii.Error, ValueError):
+        decoded = None
+    if not isinstance(decoded, dict):
+        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
+    return decoded
+
+
+class RequestIds:
+    """UUID4 request ids from a private generator seeded by the OS.
+
+    Cheaper than ``uuid.uuid4()`` (no system call per id) and unaffected by a
+    test that seeds the ``random`` module.
+    """
+
+    def __init__(self) -> None:
+        self._bits = random.Random(os.urandom(32)).getrandbits
+
+    def next(self) -> str:
+        value = (self._bits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
+        text = f"{value:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

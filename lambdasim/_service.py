@@ -2,16 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import os
-import random
-import shutil
-import tempfile
 import threading
-import time
-import uuid
 import warnings
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -24,46 +16,28 @@ from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
     InvalidParameterValueException,
-    InvalidRequestContentException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
     TooManyRequestsException,
-    ValidationException,
     function_exists,
     function_not_found,
-    validation_message,
 )
-from ._event import event_bytes
-from ._platform import runtime_version_arn
+from ._event import RequestIds, check_enum, decode_client_context, event_bytes
 from ._faults import Faults
+from ._function import FunctionRecord, describe, new_revision, timestamp, touch
 from ._result import Invocation, InvokeResult
-from ._sandbox._environment import ExecutionEnvironment, Sandbox
-from ._sandbox._pool import EnvironmentPool
-from ._sandbox._spec import environment_variables, log_stream_name, passthrough_variables, python_path
-from ._sandbox._zygote import PASSTHROUGH_ENV, RUNTIME_DIR, Zygote
+from ._sandbox._environment import ExecutionEnvironment
+from ._sandbox._factory import EnvironmentFactory
+from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
 
 #: Idle environments are retired after this long on the simulated clock
 #: (AWS does not document it; third parties measure 5 to 15 minutes).
 DEFAULT_IDLE_TIMEOUT = 600.0
 SYNC_REQUEST_LIMIT = 6_291_456
-CLIENT_CONTEXT_LIMIT = 3583
 _INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
 _ANY = object()
 _LOG_TYPES = ("None", "Tail")
-
-
-@attrs.define(eq=False)
-class _Function:
-    config: FunctionConfig
-    code: CodePackage
-    revision_id: str
-    last_modified: str
-    pool: EnvironmentPool = attrs.Factory(EnvironmentPool)
-    #: The transition the next read completes: create answers Pending and an
-    #: update InProgress; the next read sees Active/Successful with a new
-    #: RevisionId, as AWS's state change gives one (spec controlplane §3).
-    transition: Optional[str] = "creating"
 
 
 class LambdaSim:
@@ -92,8 +66,6 @@ class LambdaSim:
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
-        self._private_tmp = private_tmp
-        self._enforce_memory = enforce_memory
         self._init_timeout = init_timeout
         if cold_start not in ("reuse", "always"):
             raise InvalidParameterValueException(
@@ -106,19 +78,19 @@ class LambdaSim:
         self._invocations: List[Invocation] = []
         self._owns_zygote = zygote is None
         self._zygote = zygote if zygote is not None else Zygote(passthrough_env=passthrough_env)
-        self._passthrough = passthrough_variables(passthrough_env)
-        self._functions: Dict[str, _Function] = {}
+        self._functions: Dict[str, FunctionRecord] = {}
         self._concurrency = ConcurrencyLedger(concurrency_limit, minimum_unreserved)
         self._lock = threading.RLock()
-        base = _workdir_base()
-        _remove_abandoned_workdirs(base)
-        self._workdir = tempfile.mkdtemp(prefix=f"lambdasim-{os.getpid()}-", dir=base)
+        self._factory = EnvironmentFactory(
+            self._zygote, region=region, private_tmp=private_tmp, enforce_memory=enforce_memory,
+            passthrough_env=passthrough_env,
+        )
+        #: Where this simulator keeps extracted code and sandbox directories.
+        self._workdir = self._factory.workdir
         self._closed = False
-        self._warned_fallback = False
-        self._staging: Dict[str, str] = {}
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
-        self._request_ids = _RequestIds()
+        self._request_ids = RequestIds()
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -140,7 +112,7 @@ class LambdaSim:
             self._retire(function, everything=True)
         if self._owns_zygote:
             self._zygote.close()
-        shutil.rmtree(self._workdir, ignore_errors=True)
+        self._factory.close()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
@@ -169,15 +141,15 @@ class LambdaSim:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
-            function = _Function(config, package, _revision(), _timestamp())
+            function = FunctionRecord(config, package, new_revision(), timestamp())
             self._functions[function_name] = function
-            return self._describe(function)
+            return describe(function, arn=self._arn(function.config.function_name), region=self.region)
 
     def get_function(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
         """``GetFunction``: ``{"Configuration": ..., "Code": ...}`` (plus ``Concurrency`` when reserved)."""
         function, _, _ = self._lookup(function_name, qualifier)
         answer = {
-            "Configuration": self._describe(function),
+            "Configuration": describe(function, arn=self._arn(function.config.function_name), region=self.region),
             "Code": {"RepositoryType": "S3", "Location": Path(function.code.root).as_uri()},
         }
         if function.config.reserved_concurrency is not None:
@@ -186,7 +158,7 @@ class LambdaSim:
 
     def get_function_configuration(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
         function, _, _ = self._lookup(function_name, qualifier)
-        return self._describe(function)
+        return describe(function, arn=self._arn(function.config.function_name), region=self.region)
 
     def list_functions(self) -> dict:
         """``ListFunctions``: every function once, sorted by name, without state fields."""
@@ -196,7 +168,7 @@ class LambdaSim:
         hidden = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
         return {
             "Functions": [
-                {key: value for key, value in self._describe(f).items() if key not in hidden}
+                {key: value for key, value in describe(f, arn=self._arn(f.config.function_name), region=self.region).items() if key not in hidden}
                 for f in functions
             ]
         }
@@ -209,9 +181,9 @@ class LambdaSim:
         with self._lock:
             function.code = package
             function.config = attrs.evolve(function.config, **changes)
-            self._touch(function)
+            touch(function)
         self._retire(function)
-        return self._describe(function, updating=True)
+        return describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
 
     def update_function_configuration(self, function_name: str, **changes: Any) -> dict:
         """Change settings (``timeout=``, ``environment=``, ...); warm environments are retired."""
@@ -224,9 +196,9 @@ class LambdaSim:
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
             function.config = config
-            self._touch(function)
+            touch(function)
         self._retire(function)
-        return self._describe(function, updating=True)
+        return describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
 
     def delete_function(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
         """Delete the function and end its environments."""
@@ -302,16 +274,16 @@ class LambdaSim:
         ``event`` is a JSON-able object, or ``bytes``/``str`` holding JSON (sent as is).
         """
         self._check_open()
-        _check_enum(invocation_type, "invocationType", _INVOCATION_TYPES)
+        check_enum(invocation_type, "invocationType", _INVOCATION_TYPES)
         if log_type is not None:
-            _check_enum(log_type, "logType", _LOG_TYPES)
+            check_enum(log_type, "logType", _LOG_TYPES)
         function, version, qualifier = self._lookup(function_name, qualifier, invoking=True)
         body = event_bytes(event)
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
             )
-        context = _client_context(client_context)
+        context = decode_client_context(client_context)
         request_id = self._request_ids.next()
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
@@ -458,7 +430,7 @@ class LambdaSim:
             raise self._not_found(self._arn(name, qualifier))
         return function, "$LATEST", qualifier
 
-    def _unqualified(self, function_name: str) -> _Function:
+    def _unqualified(self, function_name: str) -> FunctionRecord:
         """Look up a function for an operation that refuses versions and aliases."""
         self._check_open()
         name, qualifier = self._parse(function_name, None)
@@ -473,121 +445,17 @@ class LambdaSim:
             raise self._not_found(self._arn(name, "$LATEST"))
         return function
 
-    def _touch(self, function: _Function) -> None:
-        function.revision_id = _revision()
-        function.last_modified = _timestamp()
-
-    def _describe(self, function: _Function, *, updating: bool = False) -> dict:
-        config, code = function.config, function.code
-        answer: Dict[str, Any] = {
-            "FunctionName": config.function_name,
-            "FunctionArn": self._arn(config.function_name),
-            "Runtime": config.runtime,
-            "Role": config.role,
-            "Handler": config.handler,
-            "CodeSize": code.code_size,
-            "Description": config.description,
-            "Timeout": config.timeout,
-            "MemorySize": config.memory_size,
-            "LastModified": function.last_modified,
-            "CodeSha256": code.code_sha256,
-            "Version": "$LATEST",
-            "TracingConfig": {"Mode": (config.tracing_config or {}).get("Mode", "PassThrough")},
-            "RevisionId": function.revision_id,
-            "PackageType": "Zip",
-            "Architectures": list(config.architectures),
-            "EphemeralStorage": {"Size": config.ephemeral_storage},
-            "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
-            "RuntimeVersionConfig": {"RuntimeVersionArn": runtime_version_arn(config.runtime, self.region)},
-            "LoggingConfig": {"LogFormat": "Text", "LogGroup": config.log_group, **dict(config.logging_config or {})},
-        }
-        if config.environment is not None:
-            answer["Environment"] = {"Variables": dict(config.environment)}
-        if function.transition == "creating" and not updating:
-            answer.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
-            function.transition = "created"
-        elif updating:
-            answer.update(
-                State="Active", LastUpdateStatus="InProgress",
-                LastUpdateStatusReason="The function is being created.", LastUpdateStatusReasonCode="Creating",
-            )
-            function.transition = "updated"
-        else:
-            if function.transition is not None:
-                function.transition = None
-                function.revision_id = answer["RevisionId"] = _revision()
-            answer.update(State="Active", LastUpdateStatus="Successful")
-        return answer
-
-    def _acquire(self, function: _Function, version: str) -> ExecutionEnvironment:
+    def _acquire(self, function: FunctionRecord, version: str) -> ExecutionEnvironment:
         env, expired = function.pool.acquire(_clock.wall(), self.idle_timeout)
         for old in expired:
             old.close()
         if env is not None:
             return env
-        env = self._new_environment(function, version)
+        env = self._factory.create(function.config, function.code, version)
         function.pool.add_busy(env)
         return env
 
-    def _new_environment(self, function: _Function, version: str) -> ExecutionEnvironment:
-        config, code = function.config, function.code
-        self._zygote.start()
-        private = self._private_tmp and not self._zygote.namespace_problem
-        if self._private_tmp and not private and not self._warned_fallback:
-            self._warned_fallback = True
-            warnings.warn(
-                "lambdasim: private /tmp is unavailable here "
-                f"({self._zygote.namespace_problem}); each environment gets its own directory "
-                "through TMPDIR instead, and the literal path /tmp is shared with the host",
-                RuntimeWarning, stacklevel=3,
-            )
-        task_root, binds, tmp_dir = code.root, [], None
-        if private:
-            if _under(code.root, "/tmp"):
-                # Mounting the private /tmp would hide this code: bind it
-                # outside /tmp first and run it from there (DESIGN §3.1).
-                task_root = self._staging_dir(code.root)
-                binds.append([code.root, task_root])
-        else:
-            tmp_dir = tempfile.mkdtemp(prefix="tmp-", dir=self._workdir)
-        stream = log_stream_name(version, _clock.wall())
-        sandbox = Sandbox(
-            mode="namespace" if private else "directory", log_stream_name=stream,
-            tmp_size_mb=config.ephemeral_storage, tmp_dir=tmp_dir,
-        )
-        env = environment_variables(
-            function_name=config.function_name, version=version, runtime=config.runtime,
-            handler=config.handler, memory_size=config.memory_size, region=self.region,
-            task_root=task_root, log_group=config.log_group, log_stream=stream,
-            user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
-        )
-        spec = {
-            "handler": config.handler,
-            "runtime": config.runtime,
-            "task_root": task_root,
-            "env": env,
-            "sys_path": python_path(config.runtime, config.environment, task_root),
-            "drop_sys_path": [RUNTIME_DIR],
-            "sandbox": {
-                "mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds,
-                "staging_root": os.path.join(self._workdir, "paths"),
-            },
-            "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
-        }
-        return ExecutionEnvironment(
-            zygote=self._zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
-            version=version, memory_limit_mb=config.memory_size if self._enforce_memory else None,
-        )
-
-    def _staging_dir(self, code_root: str) -> str:
-        """The mount point outside /tmp where code from under /tmp runs (one per code directory)."""
-        with self._lock:
-            staging = self._staging.get(code_root)
-            if staging is None:
-                staging = self._staging[code_root] = tempfile.mkdtemp(prefix="task-", dir=self._workdir)
-            return staging
-
-    def _retire(self, function: _Function, everything: bool = False) -> None:
+    def _retire(self, function: FunctionRecord, everything: bool = False) -> None:
         """Close idle environments; busy ones close when their invoke returns.
 
         With ``everything`` (delete, close) busy runtime processes are killed
@@ -613,85 +481,3 @@ def _check_settings(operation: str, settings: dict) -> None:
         )
 
 
-def _check_enum(value: Any, member: str, allowed: tuple) -> None:
-    if value not in allowed:
-        constraint = f"Member must satisfy enum value set: [{', '.join(allowed)}]"
-        raise ValidationException(validation_message([(value, member, constraint)]))
-
-
-def _client_context(value: Any) -> Optional[dict]:
-    """Accept a dict or the base64 JSON text the API carries; return the decoded dict."""
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        encoded = base64.b64encode(json.dumps(value).encode())
-    elif isinstance(value, (str, bytes)):
-        encoded = value.encode() if isinstance(value, str) else value
-    else:
-        raise InvalidParameterValueException(
-            f"'client_context' must be a dict or base64-encoded JSON text (got {value!r})"
-        )
-    if len(encoded) > CLIENT_CONTEXT_LIMIT:
-        raise InvalidParameterValueException(
-            f"Client context must be no longer than {CLIENT_CONTEXT_LIMIT} bytes when base64-encoded."
-        )
-    try:
-        decoded = json.loads(base64.b64decode(encoded, validate=True))
-    except (binascii.Error, ValueError):
-        decoded = None
-    if not isinstance(decoded, dict):
-        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
-    return decoded
-
-
-class _RequestIds:
-    """UUID4 request ids from a private generator seeded by the OS.
-
-    Cheaper than ``uuid.uuid4()`` (no system call per id) and unaffected by a
-    test that seeds the ``random`` module.
-    """
-
-    def __init__(self) -> None:
-        self._bits = random.Random(os.urandom(32)).getrandbits
-
-    def next(self) -> str:
-        value = (self._bits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
-        text = f"{value:032x}"
-        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
-
-
-def _revision() -> str:
-    return str(uuid.uuid4())
-
-
-def _timestamp() -> str:
-    now = _clock.wall()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}+0000"
-
-
-def _under(path: str, directory: str) -> bool:
-    real = os.path.realpath(path)
-    return real == directory or real.startswith(directory.rstrip("/") + "/")
-
-
-def _remove_abandoned_workdirs(base: Optional[str]) -> None:
-    """Remove work directories of test processes that died without closing their simulator."""
-    base = base or tempfile.gettempdir()
-    for entry in os.scandir(base):
-        parts = entry.name.split("-")
-        if len(parts) < 3 or parts[0] != "lambdasim" or not parts[1].isdigit():
-            continue
-        try:
-            os.kill(int(parts[1]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(entry.path, ignore_errors=True)
-        except PermissionError:
-            pass
-
-
-def _workdir_base() -> Optional[str]:
-    """A writable directory outside ``/tmp`` (mounting the private /tmp must not hide it)."""
-    for candidate in ("/dev/shm", "/var/tmp"):
-        if os.path.isdir(candidate) and os.access(candidate, os.W_OK | os.X_OK):
-            return candidate
-    return None
