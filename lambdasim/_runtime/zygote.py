@@ -131,30 +131,33 @@ def _flush():
 
 def _restart_coverage():
     """Measure this environment on a data file of its own when coverage measures the zygote."""
-    coverage = sys.modules.get("coverage")
-    if coverage is None:
-        return
-    try:
-        current = coverage.Coverage.current()
-        if current is not None:
+    current = _current_coverage()
+    if current is not None:
+        try:
             current.stop()
-            coverage.process_startup(force=True)
-    except Exception:
-        pass
+            sys.modules["coverage"].process_startup(force=True)
+        except Exception:
+            pass  # Measuring is the test's business; the handler runs regardless.
 
 
 def _save_coverage():
     """Write this environment's coverage data: os._exit skips coverage's atexit hook."""
-    coverage = sys.modules.get("coverage")
-    if coverage is None:
-        return
-    try:
-        current = coverage.Coverage.current()
-        if current is not None:
+    current = _current_coverage()
+    if current is not None:
+        try:
             current.stop()
             current.save()
+        except Exception:
+            pass
+
+
+def _current_coverage():
+    """The running ``coverage.Coverage``, if coverage measures this process (it is not imported here)."""
+    coverage = sys.modules.get("coverage")
+    try:
+        return coverage.Coverage.current() if coverage is not None else None
     except Exception:
-        pass
+        return None
 
 
 def _exit(code):
