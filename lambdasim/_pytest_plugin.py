@@ -22,7 +22,9 @@ from lambdasim import LambdaSim, Zygote
 #: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
 #: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
-MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"}))
+MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"}))
+#: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
+FAULT_KINDS = ("cold_start", "crash", "init_error", "latency", "throttle", "timeout")
 
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
@@ -126,6 +128,29 @@ def _marker_options(item: pytest.Item) -> Dict[str, Any]:
     return options
 
 
+def _inject(sim: LambdaSim, faults: Any) -> None:
+    """Apply the marker's ``faults={kind: request}``: a request is a function name, ``True``
+    (every function), a dict of that fault's keywords, or a list of those."""
+    if not isinstance(faults, dict):
+        pytest.fail(f"@pytest.mark.lambdasim(faults=...) must be a dict of fault requests (got {faults!r})",
+                    pytrace=False)
+    for kind, requests in faults.items():
+        if kind not in FAULT_KINDS:
+            pytest.fail(f"@pytest.mark.lambdasim(faults=...) got unknown fault {kind!r}; "
+                        f"the faults are: {', '.join(FAULT_KINDS)}", pytrace=False)
+        inject = getattr(sim.faults, kind)
+        for one in requests if isinstance(requests, list) else [requests]:
+            if one is True:
+                inject()
+            elif isinstance(one, str):
+                inject(one)
+            elif isinstance(one, dict):
+                inject(**one)
+            else:
+                pytest.fail(f"@pytest.mark.lambdasim(faults={{{kind!r}: ...}}) takes a function name, True, "
+                            f"a dict of keywords or a list of those (got {one!r})", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def lambda_sim_zygote() -> Iterator[Zygote]:
     """The session's zygote (one per xdist worker), started on first use and shared by every simulator."""
@@ -146,8 +171,11 @@ def lambda_sim(
 ) -> Iterator[LambdaSim]:
     """A fresh ``LambdaSim`` for this test, configured by ``@pytest.mark.lambdasim(...)`` over the defaults."""
     options = {**lambda_sim_defaults, **_marker_options(request.node)}
+    faults = options.pop("faults", None)
     with LambdaSim(zygote=lambda_sim_zygote, **options) as sim:
         request.node.stash.setdefault(_TEST_SIMS, []).append(sim)
+        if faults is not None:
+            _inject(sim, faults)
         yield sim
 
 

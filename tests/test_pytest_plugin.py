@@ -604,3 +604,42 @@ def test_docs_have_an_example_for_every_fixture_marker_and_setting():
     text = DOCS.read_text()
     for setting in SETTINGS:
         assert f"`lambdasim_{setting}`" in text and f"`LAMBDASIM_{setting.upper()}`" in text
+
+
+def test_marker_faults_are_injected_before_the_test(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+        from lambdasim import TooManyRequestsException
+
+        def handler(event, context):
+            return "ok"
+
+        @pytest.mark.lambdasim(faults={"throttle": ["f", "f"], "cold_start": {"always": True}})
+        def test_faults(lambda_sim):
+            lambda_sim.create_function("f", code=handler)
+            for _ in range(2):
+                with pytest.raises(TooManyRequestsException):
+                    lambda_sim.invoke("f")
+            assert lambda_sim.invoke("f").cold_start
+            assert lambda_sim.invoke("f").cold_start
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_marker_unknown_fault_names_the_faults(pytester):
+    pytester.makepyfile(
+        """
+        import pytest
+
+        @pytest.mark.lambdasim(faults={"explode": "f"})
+        def test_bad(lambda_sim):
+            pass
+        """
+    )
+    result = pytester.runpytest("-p", "no:cacheprovider")
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(
+        ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, latency, throttle, timeout*"]
+    )
