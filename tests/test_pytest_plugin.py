@@ -610,13 +610,16 @@ def test_marker_faults_are_injected_before_the_test(pytester):
     pytester.makepyfile(
         """
         import pytest
-        from lambdasim import TooManyRequestsException
 
         def handler(event, context):
             return "ok"
 
         @pytest.mark.lambdasim(faults={"throttle": ["f", "f"], "cold_start": {"always": True}})
         def test_faults(lambda_sim):
+            # Imported here: this module is also the handler's code, which an
+            # environment imports (lambdasim need not be importable there).
+            from lambdasim import TooManyRequestsException
+
             lambda_sim.create_function("f", code=handler)
             for _ in range(2):
                 with pytest.raises(TooManyRequestsException):
