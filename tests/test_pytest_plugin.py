@@ -646,3 +646,21 @@ def test_marker_unknown_fault_names_the_faults(pytester):
     result.stdout.fnmatch_lines(
         ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, latency, throttle, timeout*"]
     )
+
+
+def test_a_handler_module_may_import_lambdasim_wherever_it_is_installed(pytester):
+    # Under an editable install from a checkout in /tmp, the package lives under
+    # the host's /tmp: the environment reaches it through a staged bind mount.
+    pytester.makepyfile(
+        """
+        from lambdasim import TooManyRequestsException
+
+        def handler(event, context):
+            return TooManyRequestsException.__module__
+
+        def test_it(lambda_sim):
+            lambda_sim.create_function("f", code=handler)
+            assert lambda_sim.invoke("f").payload == "lambdasim._errors"
+        """
+    )
+    pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)

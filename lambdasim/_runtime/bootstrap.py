@@ -67,17 +67,33 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
         _hand_over_sandbox(commands, control)
     moved = dict(staged)
     sys.path[:] = [moved.get(entry, entry) for entry in sys.path]
+    for mapping in _editable_mappings():
+        for name, path in list(mapping.items()):
+            mapping[name] = moved.get(path, path)
 
 
 def _stage_interpreter_paths(staging_root):
-    """Where this interpreter's own ``sys.path`` directories under ``/tmp`` (say, a
-    virtualenv's site-packages) are bound, so the private ``/tmp`` does not hide them."""
+    """Where this interpreter's own directories under ``/tmp`` are bound, so the private
+    ``/tmp`` does not hide them: ``sys.path`` entries (say, a virtualenv's
+    site-packages) and the packages of editable installs."""
+    paths = list(sys.path)
+    for mapping in _editable_mappings():
+        paths.extend(mapping.values())
     staged = []
-    for entry in sys.path:
-        if entry.startswith("/tmp/") and os.path.isdir(entry):
+    for entry in dict.fromkeys(paths):
+        if isinstance(entry, str) and entry.startswith("/tmp/") and os.path.isdir(entry):
             digest = hashlib.sha256(entry.encode()).hexdigest()[:16]
             staged.append((entry, os.path.join(staging_root, digest)))
     return staged
+
+
+def _editable_mappings():
+    """The package-to-directory maps of setuptools' editable-install finders."""
+    for name, module in list(sys.modules.items()):
+        if name.startswith("__editable__") and name.endswith("_finder"):
+            mapping = getattr(module, "MAPPING", None)
+            if isinstance(mapping, dict):
+                yield mapping
 
 
 def _hand_over_sandbox(commands, control):
