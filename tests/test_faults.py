@@ -10,18 +10,8 @@ import time
 import pytest
 
 from lambdasim import InvalidParameterValueException, LambdaSim, TooManyRequestsException
+from conftest import LAMBDA_WARNING
 
-#: Spec §1.5, item 1, verbatim (the trailing carriage return is part of the message).
-LAMBDA_WARNING = (
-    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
-    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
-    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
-    "or can be applied automatically. To determine if the runtime has been updated, check the "
-    "runtime version in the INIT_START log entry. If this error correlates with a change in the "
-    "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
-    "previous runtime version. For more information, see "
-    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
-)
 #: Spec §10.4: every Reason the API model lists for TooManyRequestsException.
 THROTTLE_REASONS = [
     "ConcurrentInvocationLimitExceeded",

@@ -7,19 +7,8 @@ import re
 
 import pytest
 
-from conftest import BROKEN, task_root
+from conftest import BROKEN, LAMBDA_WARNING, task_root
 
-#: Spec §1.5, item 1, verbatim (the trailing carriage return is part of the message).
-LAMBDA_WARNING = (
-    "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
-    "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
-    "For functions using managed runtimes, runtime updates can be triggered by a function change, "
-    "or can be applied automatically. To determine if the runtime has been updated, check the "
-    "runtime version in the INIT_START log entry. If this error correlates with a change in the "
-    "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
-    "previous runtime version. For more information, see "
-    "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
-)
 NBSP = "\u00a0"
 
 

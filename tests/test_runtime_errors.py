@@ -9,6 +9,7 @@ import traceback
 import pytest
 
 from lambdasim._runtime import errors
+from conftest import LAMBDA_WARNING
 from lambdasim._runtime.errors import (
     INIT_WARNING,
     InitError,
@@ -330,16 +331,7 @@ def test_json_log_of_an_error():
 
 def test_init_warning_text():
     # Spec §1.5 item 1, verbatim.
-    assert INIT_WARNING == (
-        "LAMBDA_WARNING: Unhandled exception. The most likely cause is an issue in the function code. "
-        "However, in rare cases, a Lambda runtime update can cause unexpected function behavior. "
-        "For functions using managed runtimes, runtime updates can be triggered by a function change, "
-        "or can be applied automatically. To determine if the runtime has been updated, check the "
-        "runtime version in the INIT_START log entry. If this error correlates with a change in the "
-        "runtime version, you may be able to mitigate this error by temporarily rolling back to the "
-        "previous runtime version. For more information, see "
-        "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
-    )
+    assert INIT_WARNING == LAMBDA_WARNING
 
 
 def test_error_document_stack_matches_traceback_format_list():
