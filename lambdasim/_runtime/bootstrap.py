@@ -72,19 +72,32 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
             mapping[name] = moved.get(path, path)
 
 
-def _stage_interpreter_paths(staging_root):
-    """Where this interpreter's own directories under ``/tmp`` are bound, so the private
-    ``/tmp`` does not hide them: ``sys.path`` entries (say, a virtualenv's
-    site-packages) and the packages of editable installs."""
+def interpreter_paths_under_tmp():
+    """This interpreter's own directories under ``/tmp``: ``sys.path`` entries (say, a
+    virtualenv's site-packages) and the packages of editable installs. The zygote
+    computes them once, before it forks anything."""
+    global _INTERPRETER_TMP_PATHS
     paths = list(sys.path)
     for mapping in _editable_mappings():
         paths.extend(mapping.values())
-    staged = []
-    for entry in dict.fromkeys(paths):
-        if isinstance(entry, str) and entry.startswith("/tmp/") and os.path.isdir(entry):
-            digest = hashlib.sha256(entry.encode()).hexdigest()[:16]
-            staged.append((entry, os.path.join(staging_root, digest)))
-    return staged
+    _INTERPRETER_TMP_PATHS = [
+        entry for entry in dict.fromkeys(paths)
+        if isinstance(entry, str) and entry.startswith("/tmp/") and os.path.isdir(entry)
+    ]
+    return _INTERPRETER_TMP_PATHS
+
+
+_INTERPRETER_TMP_PATHS = None
+
+
+def _stage_interpreter_paths(staging_root):
+    """Where the interpreter's directories under ``/tmp`` are bound, so the private ``/tmp``
+    does not hide them."""
+    paths = _INTERPRETER_TMP_PATHS if _INTERPRETER_TMP_PATHS is not None else interpreter_paths_under_tmp()
+    return [
+        (entry, os.path.join(staging_root, hashlib.sha256(entry.encode()).hexdigest()[:16]))
+        for entry in paths
+    ]
 
 
 def _editable_mappings():

@@ -42,6 +42,7 @@ def main(sock_fd, parent_pid):
         pass
     sock = socket.socket(fileno=sock_fd)
     children = set()
+    bootstrap.interpreter_paths_under_tmp()
 
     def send(message):
         sock.send(json.dumps(message).encode())
