@@ -145,15 +145,18 @@ def measure_direct_call(batches, per_batch):
     return samples
 
 
+#: The header fields of a warm invoke's request, as lambdasim sends them.
+INVOKE_HEADER = {
+    "op": "invoke",
+    "request_id": "3f1c9a2e-6b7d-4e0a-9c51-2d8e4f6a7b90",
+    "deadline_ms": 1_800_000_000_000,
+    "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:noop",
+}
+
+
 def invoke_frame():
     """A frame the size of a warm invoke's request: lambdasim's header fields and the event."""
-    header = {
-        "op": "invoke",
-        "request_id": "3f1c9a2e-6b7d-4e0a-9c51-2d8e4f6a7b90",
-        "deadline_ms": 1_800_000_000_000,
-        "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:noop",
-    }
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = json.dumps(INVOKE_HEADER, separators=(",", ":")).encode()
     body = json.dumps(EVENT, separators=(",", ":")).encode()
     return _PREFIX.pack(len(head), len(body)) + head + body
 
@@ -222,12 +225,7 @@ def measure_framed_round_trip(warmup, count):
     from lambdasim._runtime import protocol
 
     to_child, from_child = child.stdin.fileno(), child.stdout.fileno()
-    header = {
-        "op": "invoke",
-        "request_id": "3f1c9a2e-6b7d-4e0a-9c51-2d8e4f6a7b90",
-        "deadline_ms": 1_800_000_000_000,
-        "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:noop",
-    }
+    header = INVOKE_HEADER
     body = json.dumps(EVENT, separators=(",", ":")).encode()
     poller = select.poll()
     poller.register(from_child, select.POLLIN)
