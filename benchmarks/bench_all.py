@@ -1,0 +1,622 @@
+"""Every performance target of lambdasim, each measured next to its floor in the same run.
+
+    python benchmarks/bench_all.py [--quick] [--json PATH]
+
+One command, one table, one JSON file (default ``benchmarks/results/all.json``).
+Each row is a lambdasim figure, the floor it is compared with (measured in this
+run, on this machine), their ratio, and the target. Targets are reported, never
+asserted. ``--quick`` runs every row with few samples: it proves the benchmark
+works (CI runs it) and its figures are rough.
+
+Rows, with their floors:
+
+- warm invoke, median and p99: ``sim.invoke()`` of a no-op handler with a small
+  event on a warm environment, against the median of a bare framed pipe round
+  trip (lambdasim's own protocol code on both sides, ``bench_invoke.py``). The
+  byte-echo pipe floor, pinned to one CPU and to two, is reported too.
+- cold start: the first invoke of a fresh function (fork from the zygote,
+  private ``/tmp``, init, invoke), against forking a child from a pre-warmed
+  zygote-like process (same runtime modules loaded) that writes one byte back.
+- python-lambda-local: its ``call()`` of the same handler and event, timed in a
+  process of its own; compared with our warm invoke and our cold start. Skipped
+  (row marked so) when ``pip install python-lambda-local`` has not been done:
+  it is never a dependency of lambdasim.
+- 10,000 sequential warm invokes (``--quick``: 1,000, scaled to 10,000),
+  against 10,000 framed round trips at the floor's median.
+- 1 MB event round trip: invoke of an echo handler with a ~1 MB event, the
+  returned payload decoded (``result.payload``), against ``json.loads(json.dumps(event))``.
+- 100 concurrent environments of one function, alive at once: each holds its
+  invoke open on a socket until all have connected; the time to get there and
+  their total unique memory are reported.
+- 1,000 invokes from 16 threads: throughput, against the sequential warm rate.
+- idle environment USS (``Private_*`` of ``/proc/PID/smaps_rollup``), next to
+  the zygote's.
+- ``import lambdasim`` in a fresh interpreter, minus ``python -c pass``.
+- the ``lambda_sim`` fixture's cost per test: pytest runs of N trivial tests
+  that use it and N that do not; the marginal cost per test, from two N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import gc
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT))
+
+import bench_invoke  # noqa: E402
+import lambdasim  # noqa: E402
+from bench_invoke import EVENT, HANDLERS, summary  # noqa: E402
+from lambdasim import LambdaSim  # noqa: E402
+
+DEFAULT_JSON = HERE / "results" / "all.json"
+
+FULL = {
+    "pipe": (500, 10_000),
+    "warm": (500, 10_000),
+    "cold": (5, 200),
+    "fork": (20, 500),
+    "lambda_local": (3, 50),
+    "sequential": 10_000,
+    "event_1mb": (3, 30),
+    "concurrent": 100,
+    "threads": (16, 1_000),
+    "import": 21,
+    "fixture": ((20, 220), 3),
+}
+QUICK = {
+    "pipe": (50, 300),
+    "warm": (20, 300),
+    "cold": (2, 10),
+    "fork": (5, 30),
+    "lambda_local": (1, 5),
+    "sequential": 1_000,
+    "event_1mb": (1, 5),
+    "concurrent": 100,
+    "threads": (16, 200),
+    "import": 5,
+    "fixture": ((5, 45), 1),
+}
+
+#: Targets of tracker issue 8: (kind, bound); "max" rows must stay at or below it.
+TARGETS = {
+    "warm_invoke_median": ("ratio", "max", 2.0),
+    "warm_invoke_p99": ("ratio", "max", 5.0),
+    "cold_start": ("value", "max", 3.0),
+    "lambda_local_vs_warm": ("ratio", "min", 20.0),
+    "lambda_local_vs_cold": ("ratio", "min", 1.5),
+    "sequential_10k": ("value", "max", 1.5),
+    "event_1mb": ("ratio", "max", 3.0),
+    "concurrent_environments": ("value", "min", 100),
+    "idle_uss": ("value", "max", 3.0),
+    "import_time": ("value", "max", 50.0),
+    "fixture_overhead": ("value", "max", 5.0),
+}
+
+# A stand-in zygote: the runtime package loaded as lambdasim's zygote loads it,
+# then one fork per byte read; the child writes one byte back and exits.
+_FORK_FLOOR = r"""
+import importlib.util, os, sys
+runtime_dir = sys.argv[1]
+spec = importlib.util.spec_from_file_location(
+    "_lambdasim_runtime", os.path.join(runtime_dir, "__init__.py"), submodule_search_locations=[runtime_dir])
+module = importlib.util.module_from_spec(spec)
+sys.modules["_lambdasim_runtime"] = module
+spec.loader.exec_module(module)
+from _lambdasim_runtime import bootstrap, zygote
+while os.read(0, 1):
+    pid = os.fork()
+    if pid == 0:
+        os.write(1, b"x")
+        os._exit(0)
+    os.waitpid(pid, 0)
+"""
+
+
+# --- helpers --------------------------------------------------------------------
+
+
+def _seconds(ns):
+    return ns / 1e9
+
+
+def uss_kb(pid):
+    """Unique set size of ``pid`` in KiB: its private pages, from ``/proc/PID/smaps_rollup``."""
+    total = 0
+    with open(f"/proc/{pid}/smaps_rollup", "rb") as rollup:
+        for line in rollup:
+            if line.startswith((b"Private_Clean:", b"Private_Dirty:", b"Private_Hugetlb:")):
+                total += int(line.split()[1])
+    return total
+
+
+def _python_env():
+    """The environment for child interpreters: this checkout's lambdasim first on the path."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
+    env.pop("PYTEST_ADDOPTS", None)
+    env.pop("PYTEST_CURRENT_TEST", None)
+    return env
+
+
+def _run_timed(args, env, cwd=None):
+    started = time.perf_counter_ns()
+    completed = subprocess.run(args, env=env, cwd=cwd, capture_output=True, text=True, timeout=300)
+    elapsed = time.perf_counter_ns() - started
+    if completed.returncode != 0:
+        raise RuntimeError(f"{args!r} failed ({completed.returncode}):\n{completed.stdout}\n{completed.stderr}")
+    return elapsed
+
+
+# --- floors -----------------------------------------------------------------------
+
+
+def measure_fork_floor(warmup, count):
+    """Request -> first byte from a child forked by a pre-warmed process (nanoseconds)."""
+    runtime_dir = os.path.join(os.path.dirname(lambdasim.__file__), "_runtime")
+    child = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c", _FORK_FLOOR, runtime_dir],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0,
+    )
+    to_child, from_child = child.stdin.fileno(), child.stdout.fileno()
+
+    def round_trip():
+        os.write(to_child, b"f")
+        if os.read(from_child, 1) != b"x":
+            raise RuntimeError("the fork floor's zygote exited")
+
+    try:
+        return bench_invoke.time_round_trips(round_trip, warmup, count)
+    finally:
+        bench_invoke.stop_echo_child(child)
+
+
+def one_mb_event():
+    """A JSON event of just over 1 MB (compact encoding): records of strings, numbers,
+    booleans, nulls and a nested list, some with non-ASCII text."""
+    records = []
+    size = 0
+    index = 0
+    while size < 1 << 20:
+        record = {
+            "id": index, "name": f"item-{index:06d}", "price": index * 0.25, "active": index % 2 == 0,
+            "tags": ["alpha", "beta", str(index % 97)], "note": "é ünïcode ✓" if index % 10 == 0 else None,
+        }
+        records.append(record)
+        size += len(json.dumps(record, separators=(",", ":"), ensure_ascii=False).encode()) + 1
+        index += 1
+    return {"records": records}
+
+
+def measure_json_round_trip(event, warmup, count):
+    clock = time.perf_counter_ns
+    samples = []
+    for index in range(warmup + count):
+        started = clock()
+        json.loads(json.dumps(event))
+        elapsed = clock() - started
+        if index >= warmup:
+            samples.append(elapsed)
+    return samples
+
+
+def measure_python_startup(runs):
+    env = _python_env()
+    return [_run_timed([sys.executable, "-c", "pass"], env) for _ in range(runs)]
+
+
+# --- lambdasim rows -----------------------------------------------------------------
+
+
+def measure_event_1mb(sim, event, warmup, count):
+    sim.create_function("echo", handler="echo.handler", code=HANDLERS, timeout=60)
+    clock = time.perf_counter_ns
+    samples = []
+    for index in range(warmup + count):
+        started = clock()
+        result = sim.invoke("echo", event)
+        payload = result.raise_for_error().payload
+        elapsed = clock() - started
+        if index == 0 and payload != event:
+            raise RuntimeError("the echo handler did not return the event")
+        if index >= warmup:
+            samples.append(elapsed)
+    return samples, len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def measure_sequential(sim, count):
+    sim.create_function("sequential", handler="noop.handler", code=HANDLERS)
+    sim.invoke("sequential", EVENT).raise_for_error()
+    invoke = sim.invoke
+    started = time.perf_counter_ns()
+    for _ in range(count):
+        invoke("sequential", EVENT)
+    return time.perf_counter_ns() - started
+
+
+def measure_concurrent(sim, count, timeout=120.0):
+    """Start ``count`` environments of one function busy at once; time it and weigh them."""
+    name = f"lambdasim-bench-{os.getpid()}-{threading.get_ident()}"
+    sim.create_function("hold", handler="hold.handler", code=HANDLERS, timeout=int(timeout))
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    connections = []
+    results = []
+    try:
+        server.bind("\0" + name)
+        server.listen(count)
+        server.settimeout(timeout)
+        event = {"socket": name, "timeout": timeout}
+        pool = concurrent.futures.ThreadPoolExecutor(max_workers=count)
+        started = time.perf_counter_ns()
+        try:
+            futures = [pool.submit(sim.invoke, "hold", event) for _ in range(count)]
+            while len(connections) < count:
+                connection, _ = server.accept()
+                connections.append(connection)
+            all_running = time.perf_counter_ns() - started
+            alive = [env for env in sim.environments("hold") if env.pid is not None]
+            uss = sum(uss_kb(env.pid) for env in alive)
+            for connection in connections:
+                connection.close()
+            results = [future.result(timeout=timeout) for future in futures]
+        finally:
+            for connection in connections:
+                connection.close()
+            pool.shutdown(wait=True)
+    finally:
+        server.close()
+    for result in results:
+        result.raise_for_error()
+    cold = sum(result.cold_start for result in results)
+    return {"environments": len(alive), "running_at_once": len(connections), "cold_starts": cold,
+            "seconds_to_all_running": round(_seconds(all_running), 3), "total_uss_mb": round(uss / 1024, 1)}
+
+
+def measure_threads(sim, threads, count):
+    sim.create_function("threads", handler="noop.handler", code=HANDLERS)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=threads) as pool:
+        # Warm-up: bring up the environments the threads will use.
+        for result in pool.map(lambda _: sim.invoke("threads", EVENT), range(threads * 4)):
+            result.raise_for_error()
+        started = time.perf_counter_ns()
+        results = list(pool.map(lambda _: sim.invoke("threads", EVENT), range(count)))
+        elapsed = time.perf_counter_ns() - started
+    for result in results:
+        result.raise_for_error()
+    return {
+        "invokes": count, "threads": threads, "seconds": round(_seconds(elapsed), 4),
+        "invokes_per_second": round(count / _seconds(elapsed), 1),
+        "environments": len(sim.environments("threads")),
+        "cold_starts": sum(result.cold_start for result in results),
+    }
+
+
+def measure_idle_uss(sim):
+    sim.create_function("idle", handler="noop.handler", code=HANDLERS)
+    sim.invoke("idle", EVENT).raise_for_error()
+    env = sim.environments("idle")[0]
+    time.sleep(0.05)
+    return uss_kb(env.pid), uss_kb(sim._zygote.pid)
+
+
+def measure_import(runs):
+    env = _python_env()
+    bare, imported = [], []
+    for _ in range(runs):  # interleaved, so drift in the machine's load hits both alike
+        bare.append(_run_timed([sys.executable, "-c", "pass"], env))
+        imported.append(_run_timed([sys.executable, "-c", "import lambdasim"], env))
+    return bare, imported
+
+
+_PLAIN_TESTS = "def test_{index}():\n    pass\n"
+_FIXTURE_TESTS = "def test_{index}(lambda_sim):\n    pass\n"
+
+
+def measure_fixture(sizes, runs):
+    """Seconds of pytest runs of N trivial tests, with and without ``lambda_sim``, for each N."""
+    env = _python_env()
+    plugin = [] if _plugin_installed() else ["-p", "lambdasim._pytest_plugin"]
+    timings = {"plain": {}, "fixture": {}}
+    with tempfile.TemporaryDirectory(prefix="lambdasim-bench-") as directory:
+        for kind, template in (("plain", _PLAIN_TESTS), ("fixture", _FIXTURE_TESTS)):
+            for size in sizes:
+                path = Path(directory) / f"test_{kind}_{size}.py"
+                path.write_text("".join(template.format(index=index) for index in range(size)))
+                args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, str(path)]
+                samples = [_run_timed(args, env, cwd=directory) for _ in range(runs)]
+                timings[kind][size] = sorted(samples)[len(samples) // 2]
+    small, large = sizes
+    per_test = {
+        kind: (values[large] - values[small]) / (large - small) for kind, values in timings.items()
+    }
+    return per_test, timings
+
+
+def _plugin_installed():
+    try:
+        from importlib.metadata import entry_points
+    except ImportError:
+        return False
+    try:
+        found = entry_points(group="pytest11")
+    except TypeError:  # Python 3.9
+        found = entry_points().get("pytest11", [])
+    return any(entry.value.startswith("lambdasim") for entry in found)
+
+
+def measure_lambda_local(warmup, count):
+    """python-lambda-local's call() samples (ns) and its version, or None when it is not installed."""
+    with tempfile.TemporaryDirectory(prefix="lambdasim-bench-") as directory:
+        out = Path(directory) / "lambda_local.json"
+        completed = subprocess.run(
+            [sys.executable, str(HERE / "_lambda_local_worker.py"), str(warmup), str(count), str(out)],
+            env=_python_env(), capture_output=True, text=True, timeout=600,
+        )
+        if completed.returncode == 3:
+            return None
+        if completed.returncode != 0:
+            raise RuntimeError(f"python-lambda-local worker failed:\n{completed.stderr}")
+        data = json.loads(out.read_text())
+    return data["samples_ns"], data["version"]
+
+
+# --- the run ----------------------------------------------------------------------
+
+
+def run(plan, progress=lambda text: None):
+    floors, figures, extra = {}, {}, {}
+    progress("floors: pipe round trips")
+    gc.collect()
+    floors["pipe_round_trip_us"] = summary(bench_invoke.measure_pipe_round_trip(*plan["pipe"]), 1_000)
+    floors["framed_round_trip_us"] = summary(bench_invoke.measure_framed_round_trip(*plan["pipe"]), 1_000)
+    same, cross = bench_invoke.measure_pinned_pipe_round_trips(*plan["pipe"])
+    floors["pipe_round_trip_same_cpu_us"] = same
+    floors["pipe_round_trip_two_cpus_us"] = cross
+    progress("floors: fork from a warm zygote")
+    floors["zygote_fork_ms"] = summary(measure_fork_floor(*plan["fork"]), 1_000_000)
+    event = one_mb_event()
+    progress("floors: json round trip of 1 MB")
+    floors["json_round_trip_1mb_ms"] = summary(measure_json_round_trip(event, *plan["event_1mb"]), 1_000_000)
+
+    progress("python-lambda-local")
+    local = measure_lambda_local(*plan["lambda_local"])
+    if local is None:
+        figures["lambda_local_call_ms"] = None
+        extra["lambda_local_version"] = None
+    else:
+        figures["lambda_local_call_ms"] = summary(local[0], 1_000_000)
+        extra["lambda_local_version"] = local[1]
+
+    progress("import lambdasim")
+    bare, imported = measure_import(plan["import"])
+    floors["python_startup_ms"] = summary(bare, 1_000_000)
+    figures["python_import_lambdasim_ms"] = summary(imported, 1_000_000)
+    figures["import_lambdasim_ms"] = round(
+        figures["python_import_lambdasim_ms"]["median"] - floors["python_startup_ms"]["median"], 2
+    )
+
+    progress("lambda_sim fixture")
+    sizes, runs = plan["fixture"]
+    per_test, timings = measure_fixture(sizes, runs)
+    floors["pytest_plain_test_ms"] = round(per_test["plain"] / 1e6, 3)
+    figures["pytest_fixture_test_ms"] = round(per_test["fixture"] / 1e6, 3)
+    figures["fixture_overhead_ms"] = round((per_test["fixture"] - per_test["plain"]) / 1e6, 3)
+    extra["fixture_runs_s"] = {
+        kind: {str(size): round(_seconds(value), 3) for size, value in values.items()}
+        for kind, values in timings.items()
+    }
+
+    with LambdaSim() as sim:
+        progress("warm invoke")
+        gc.collect()
+        figures["warm_invoke_us"] = summary(bench_invoke.measure_warm_invoke(sim, *plan["warm"]), 1_000)
+        progress("sequential warm invokes")
+        count = plan["sequential"]
+        elapsed = measure_sequential(sim, count)
+        figures["sequential_10k_s"] = round(_seconds(elapsed) * 10_000 / count, 4)
+        extra["sequential_invokes_run"] = count
+        progress("1 MB event")
+        samples, size = measure_event_1mb(sim, event, *plan["event_1mb"])
+        figures["event_1mb_ms"] = summary(samples, 1_000_000)
+        extra["event_1mb_bytes"] = size
+        progress("idle environment memory")
+        env_uss, zygote_uss = measure_idle_uss(sim)
+        figures["idle_environment_uss_mb"] = round(env_uss / 1024, 2)
+        extra["zygote_uss_mb"] = round(zygote_uss / 1024, 2)
+        progress("16 threads")
+        figures["threads"] = measure_threads(sim, *plan["threads"])
+        progress("cold start after retire")
+        gc.collect()
+        figures["cold_start_after_retire_ms"] = summary(
+            bench_invoke.measure_cold_start_after_retire(sim, *plan["cold"]), 1_000_000
+        )
+        progress("cold start")
+        gc.collect()
+        cold, init, sandbox = bench_invoke.measure_cold_start(sim, *plan["cold"])
+        figures["cold_start_ms"] = summary(cold, 1_000_000)
+        figures["cold_init_duration_ms"] = summary(init, 1_000_000)
+        extra["sandbox"] = sandbox
+    with LambdaSim() as sim:
+        progress("concurrent environments")
+        figures["concurrent"] = measure_concurrent(sim, plan["concurrent"])
+    return floors, figures, extra
+
+
+def rows(floors, figures):
+    """The table: (key, label, value, unit, floor label, floor value, ratio)."""
+    framed = floors["framed_round_trip_us"]["median"]
+    warm = figures["warm_invoke_us"]
+    cold = figures["cold_start_ms"]
+    fork = floors["zygote_fork_ms"]["median"]
+    local = figures["lambda_local_call_ms"]
+    json_floor = floors["json_round_trip_1mb_ms"]["median"]
+    threads = figures["threads"]
+    sequential_rate = 1e6 / warm["median"]
+    table = [
+        ("warm_invoke_median", "warm invoke, median", warm["median"], "us",
+         "framed pipe round trip", framed, warm["median"] / framed),
+        ("warm_invoke_p99", "warm invoke, p99", warm["p99"], "us",
+         "framed pipe round trip", framed, warm["p99"] / framed),
+        ("cold_start", "cold start, median", cold["median"], "ms",
+         "fork from warm zygote", fork, cold["median"] / fork),
+        ("cold_start_after_retire", "cold start after retire", figures["cold_start_after_retire_ms"]["median"],
+         "ms", "fork from warm zygote", fork, figures["cold_start_after_retire_ms"]["median"] / fork),
+        ("lambda_local_vs_warm", "python-lambda-local call()", None if local is None else local["median"],
+         "ms", "our warm invoke", warm["median"] / 1000,
+         None if local is None else local["median"] * 1000 / warm["median"]),
+        ("lambda_local_vs_cold", "python-lambda-local call()", None if local is None else local["median"],
+         "ms", "our cold start", cold["median"], None if local is None else local["median"] / cold["median"]),
+        ("sequential_10k", "10,000 sequential warm invokes", figures["sequential_10k_s"], "s",
+         "10,000 framed round trips", framed * 10_000 / 1e6, figures["sequential_10k_s"] / (framed * 10_000 / 1e6)),
+        ("event_1mb", "1 MB event round trip", figures["event_1mb_ms"]["median"], "ms",
+         "json.dumps + json.loads", json_floor, figures["event_1mb_ms"]["median"] / json_floor),
+        ("concurrent_environments", "environments alive at once", figures["concurrent"]["running_at_once"], "",
+         None, None, None),
+        ("threads_throughput", f"{threads['invokes']} invokes, {threads['threads']} threads",
+         threads["invokes_per_second"], "/s", "sequential warm rate", sequential_rate,
+         threads["invokes_per_second"] / sequential_rate),
+        ("idle_uss", "idle environment USS", figures["idle_environment_uss_mb"], "MB", None, None, None),
+        ("import_time", "import lambdasim", figures["import_lambdasim_ms"], "ms",
+         "python -c pass", floors["python_startup_ms"]["median"],
+         figures["python_import_lambdasim_ms"]["median"] / floors["python_startup_ms"]["median"]),
+        ("fixture_overhead", "lambda_sim fixture, per test", figures["fixture_overhead_ms"], "ms",
+         "plain pytest test", floors["pytest_plain_test_ms"], None),
+    ]
+    return table
+
+
+def judge(key, value, ratio):
+    target = TARGETS.get(key)
+    if target is None:
+        return None
+    kind, direction, bound = target
+    measured = ratio if kind == "ratio" else value
+    if measured is None:
+        return {"kind": kind, direction: bound, "value": None, "met": None}
+    met = measured <= bound if direction == "max" else measured >= bound
+    return {"kind": kind, direction: bound, "value": round(measured, 3), "met": met}
+
+
+def report(floors, figures, extra, quick):
+    table = {}
+    for key, label, value, unit, floor_label, floor_value, ratio in rows(floors, figures):
+        table[key] = {
+            "label": label, "value": None if value is None else round(value, 4), "unit": unit,
+            "floor": floor_label, "floor_value": None if floor_value is None else round(floor_value, 4),
+            "ratio": None if ratio is None else round(ratio, 2), "target": judge(key, value, ratio),
+        }
+    return {
+        "benchmark": "bench_all",
+        "schema_version": 1,
+        "quick": quick,
+        "environment": machine(),
+        "floors": floors,
+        "figures": figures,
+        "extra": extra,
+        "rows": table,
+    }
+
+
+def machine():
+    model = ""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "cpu_count": os.cpu_count(),
+        "usable_cpus": len(os.sched_getaffinity(0)),
+        "cpu_model": model,
+        "lambdasim": lambdasim.__version__,
+    }
+
+
+def print_table(result):
+    env = result["environment"]
+    print(
+        f"lambdasim {env['lambdasim']}: Python {env['python']}, {env['usable_cpus']} CPUs ({env['cpu_model']}), "
+        f"sandbox {result['extra'].get('sandbox')}{', QUICK (rough figures)' if result['quick'] else ''}"
+    )
+    print(f"\n{'row':<34}{'value':>14}  {'floor':<28}{'floor value':>13}{'ratio':>9}  target")
+    for key, row in result["rows"].items():
+        value = "skipped" if row["value"] is None else f"{row['value']:g} {row['unit']}".strip()
+        floor = row["floor"] or ""
+        floor_value = "" if row["floor_value"] is None else f"{row['floor_value']:g}"
+        ratio = "" if row["ratio"] is None else f"{row['ratio']:.2f}x"
+        target = row["target"]
+        verdict = ""
+        if target is not None:
+            direction = "max" if "max" in target else "min"
+            bound = target[direction]
+            sign = "<=" if direction == "max" else ">="
+            what = "ratio" if target["kind"] == "ratio" else "value"
+            state = {True: "met", False: "MISSED", None: "n/a"}[target["met"]]
+            verdict = f"{what} {sign} {bound:g}: {state}"
+        print(f"{row['label']:<34}{value:>14}  {floor:<28}{floor_value:>13}{ratio:>9}  {verdict}")
+    figures, floors, extra = result["figures"], result["floors"], result["extra"]
+    print("\nfloors and details:")
+    for name in ("pipe_round_trip_us", "framed_round_trip_us", "pipe_round_trip_same_cpu_us",
+                 "pipe_round_trip_two_cpus_us", "zygote_fork_ms", "json_round_trip_1mb_ms"):
+        figure = floors[name]
+        if figure is not None:
+            print(f"  {name:<32} median {figure['median']:>10.3f}  p99 {figure['p99']:>10.3f}  n={figure['samples']}")
+    warm = figures["warm_invoke_us"]
+    print(f"  {'warm_invoke_us':<32} median {warm['median']:>10.3f}  p99 {warm['p99']:>10.3f}  n={warm['samples']}")
+    init = figures["cold_init_duration_ms"]
+    print(f"  {'Init Duration (REPORT), ms':<32} median {init['median']:>10.3f}  p99 {init['p99']:>10.3f}")
+    concurrent_ = figures["concurrent"]
+    print(
+        f"  concurrent: {concurrent_['running_at_once']} running at once after "
+        f"{concurrent_['seconds_to_all_running']} s, {concurrent_['environments']} environments, "
+        f"{concurrent_['total_uss_mb']} MB USS in total"
+    )
+    threads = figures["threads"]
+    print(
+        f"  threads: {threads['invokes']} invokes in {threads['seconds']} s on {threads['environments']} "
+        f"environments ({threads['cold_starts']} cold)"
+    )
+    print(f"  zygote USS {extra['zygote_uss_mb']} MB; 1 MB event is {extra['event_1mb_bytes']} bytes")
+    if extra.get("lambda_local_version") is None:
+        print("  python-lambda-local: not installed, rows skipped (pip install python-lambda-local)")
+    else:
+        print(f"  python-lambda-local {extra['lambda_local_version']}")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="few samples: proves every row runs (CI)")
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})")
+    parser.add_argument("--progress", action="store_true", help="name each measurement on stderr as it starts")
+    args = parser.parse_args(argv)
+    progress = (lambda text: print(f"... {text}", file=sys.stderr, flush=True)) if args.progress else (lambda text: None)
+    floors, figures, extra = run(QUICK if args.quick else FULL, progress)
+    result = report(floors, figures, extra, args.quick)
+    print_table(result)
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\nwrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
