@@ -24,9 +24,13 @@ def run(spec, fds):
     os.dup2(log_fd, 1)
     os.dup2(log_fd, 2)
     os.close(log_fd)
-    _enter_sandbox(spec["sandbox"], commands, control, fds[3:])
+    new_sandbox = _enter_sandbox(spec["sandbox"], commands, control, fds[3:])
     _take_environment(spec)
     logs.setup_logging(spec.get("log_format") or "Text", os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
+    if new_sandbox:
+        # The test process holds the new sandbox's namespaces before any of the
+        # function's code runs (it did that while we set up the environment).
+        _await_sandbox_held(commands)
     try:
         injected = spec.get("inject_init_error")
         if injected:
@@ -53,8 +57,9 @@ def run(spec, fds):
 
 
 def _enter_sandbox(sandbox, commands, control, namespace_fds):
+    """Enter the sandbox; return True when it is a new one, whose hand-over is under way."""
     if sandbox["mode"] != "namespace":
-        return
+        return False
     staged = _stage_interpreter_paths(sandbox["staging_root"])
     if namespace_fds:
         linux.join_sandbox(*namespace_fds)
@@ -64,12 +69,13 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
         for _, target in staged:
             os.makedirs(target, exist_ok=True)
         linux.enter_new_sandbox(sandbox["tmp_size_mb"], list(sandbox.get("binds", ())) + staged)
-        _hand_over_sandbox(commands, control)
+        _hand_over_sandbox(control)
     moved = dict(staged)
     sys.path[:] = [moved.get(entry, entry) for entry in sys.path]
     for mapping in _editable_mappings():
         for name, path in list(mapping.items()):
             mapping[name] = moved.get(path, path)
+    return not namespace_fds
 
 
 def interpreter_paths_under_tmp():
@@ -109,11 +115,14 @@ def _editable_mappings():
                 yield mapping
 
 
-def _hand_over_sandbox(commands, control):
-    # The test process opens this sandbox's namespaces while we wait: holding
-    # them keeps the sandbox (and its /tmp) alive when this process is reset
-    # after a timeout or crash.
+def _hand_over_sandbox(control):
+    # The test process opens this sandbox's namespaces: holding them keeps the
+    # sandbox (and its /tmp) alive when this process is reset after a timeout
+    # or crash. It answers "sandbox_held" (see _await_sandbox_held).
     protocol.write_frame(control, {"op": "sandbox"})
+
+
+def _await_sandbox_held(commands):
     protocol.read_frame(commands)
 
 

@@ -12,6 +12,14 @@ through ``exited`` messages. It is a child subreaper: processes a handler
 started and left behind are adopted by it and killed. When the thread that
 started it exits (PR_SET_PDEATHSIG sends SIGTERM), or its socket reaches end
 of file, it kills every process below it and exits.
+
+A fork is the largest part of a cold start, so the zygote keeps one child
+forked ahead of time: a *spare*, waiting on a socket of its own. A ``fork``
+request hands the spec and fds to the spare, answers at once, and only then
+forks the next spare. A spare does nothing the request could change before it
+gets its spec: it leaves the zygote's signal handling and sockets behind and
+waits; everything that depends on the spec (setpgid, sandbox, environment,
+init) runs after the handover, as in a child forked on request.
 """
 
 import json
@@ -48,20 +56,21 @@ def main(sock_fd, parent_pid):
         sock.send(json.dumps(message).encode())
 
     send({"op": "hello", "pid": os.getpid(), "namespaces": _probe_namespaces()})
+    spare = _fork_spare(sock, wake_r, wake_w)
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
         readable, _, _ = select.select([sock, wake_r], [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
         if not readable and orphan_scan_due:
             orphan_scan_due = False
-            _kill_orphans(children)
+            _kill_orphans(children | {spare.pid})
             continue
         if wake_r in readable:
             signals = os.read(wake_r, 4096)
             if signal.SIGTERM in signals:
                 _kill_all(children)
                 os._exit(0)
-            orphan_scan_due = _reap(children, send) or orphan_scan_due
+            orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
         if sock not in readable:
             continue
         try:
@@ -73,26 +82,75 @@ def main(sock_fd, parent_pid):
             os._exit(0)
         message = json.loads(data)
         if message["op"] == "fork":
-            pid = os.fork()
-            if pid == 0:
-                _become_environment(sock, wake_r, wake_w, message["spec"], fds)
+            pid = spare.hand_over(data, fds) if spare.pid else None
+            if pid is None:
+                pid = os.fork()
+                if pid == 0:
+                    _become_environment(message["spec"], fds, (sock, wake_r, wake_w))
             children.add(pid)
             for fd in fds:
                 os.close(fd)
             send({"op": "forked", "id": message["id"], "pid": pid})
+            if spare.pid is None:
+                spare = _fork_spare(sock, wake_r, wake_w)
         elif message["op"] == "kill":
             _signal_group(message["pid"], message["signal"], children)
 
 
-def _become_environment(sock, wake_r, wake_w, spec, fds):
+class _Spare:
+    """The zygote's side of a spare child: its pid and the socket it waits on."""
+
+    def __init__(self, pid=None, channel=None):
+        self.pid = pid
+        self.channel = channel
+
+    def hand_over(self, data, fds):
+        """Give the spare a ``fork`` request; return its pid, or None when it is gone."""
+        pid, channel = self.pid, self.channel
+        self.pid = self.channel = None
+        try:
+            socket.send_fds(channel, [data], fds)
+        except OSError:
+            pid = None  # it died; its exit is reaped (and ignored) like any spare's
+        channel.close()
+        return pid
+
+
+def _fork_spare(sock, wake_r, wake_w):
+    """Fork the next spare; it waits for one request, then becomes that environment."""
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        ours.close()
+        _leave_zygote(sock, wake_r, wake_w)
+        try:
+            data, fds, _, _ = socket.recv_fds(theirs, _MAX_MESSAGE, 16)
+        except OSError:
+            data, fds = b"", []
+        theirs.close()
+        if not data:
+            os._exit(0)  # the zygote went away before it needed us
+        _become_environment(json.loads(data)["spec"], fds)
+    theirs.close()
+    return _Spare(pid, ours)
+
+
+def _leave_zygote(sock, wake_r, wake_w):
+    """What a new child drops of the zygote: its signal handling, socket and wake-up pipe."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    sock.close()
+    os.close(wake_r)
+    os.close(wake_w)
+    linux.die_with_parent()
+
+
+def _become_environment(spec, fds, zygote=None):
+    """Run an environment in this (new) child; never returns."""
     try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        sock.close()
-        os.close(wake_r)
-        os.close(wake_w)
-        linux.die_with_parent()
+        if zygote is not None:
+            _leave_zygote(*zygote)
         _restart_coverage()
         code = bootstrap.run(spec, fds)
     except SystemExit as exit:
@@ -188,7 +246,7 @@ def _signal_group(pid, sig, children):
             pass
 
 
-def _reap(children, send):
+def _reap(children, send, spare):
     environment_died = False
     while True:
         try:
@@ -197,6 +255,11 @@ def _reap(children, send):
             break
         if pid == 0:
             break
+        if pid == spare.pid:
+            # A spare that died before any request: the next request forks.
+            spare.channel.close()
+            spare.pid = spare.channel = None
+            continue
         if pid in children:
             children.discard(pid)
             environment_died = True
