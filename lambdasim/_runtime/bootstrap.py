@@ -15,6 +15,8 @@ from . import context as lambda_context
 from . import errors, linux, logs, marshal, protocol
 
 _ASCII_RUNTIMES = ("python3.9", "python3.10", "python3.11")
+_RESULT_HEAD = b'{"op":"result","maxrss_kb":%d}'
+_RAW_RESULT_HEAD = b'{"op":"result","maxrss_kb":%d,"raw":true}'
 
 
 def run(spec, fds):
@@ -140,6 +142,7 @@ def _take_environment(spec):
 
 def _serve(commands, control, handler, utf8):
     encode_result = marshal.encode_result
+    environ = os.environ
     ensure_ascii = not utf8
     commands = open(commands, "rb", buffering=1 << 16)
     while True:
@@ -151,9 +154,9 @@ def _serve(commands, control, handler, utf8):
         logs.set_request_id(request_id)
         trace_id = header.get("trace_id")
         if trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = trace_id
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+            environ["_X_AMZN_TRACE_ID"] = trace_id
+        elif "_X_AMZN_TRACE_ID" in environ:  # cheaper than pop(): no KeyError raised and caught
+            del environ["_X_AMZN_TRACE_ID"]
         crash = header.get("crash")
         if crash:
             _crash(crash)
@@ -184,10 +187,10 @@ def _serve(commands, control, handler, utf8):
             continue
         sys.stdout.flush()
         sys.stderr.flush()
-        reply = {"op": "result", "maxrss_kb": _max_rss_kb()}
-        if isinstance(result, bytes):
-            reply["raw"] = True
-        protocol.write_frame(control, reply, payload)
+        # The reply header's JSON, written directly: the bytes protocol.pack's
+        # encoder would produce for {"op": "result", "maxrss_kb": N[, "raw": true]}.
+        head = _RAW_RESULT_HEAD if isinstance(result, bytes) else _RESULT_HEAD
+        protocol.write_all(control, protocol.pack_encoded(head % _max_rss_kb(), payload))
         logs.set_request_id("")
 
 

@@ -45,6 +45,10 @@ class Outcome(enum.Enum):
     OUT_OF_MEMORY = "out_of_memory"
 
 
+#: Outcome by the "op" of the frame that reports it (a dict lookup costs less than Outcome(op)).
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
+
+
 @attrs.define
 class Reply:
     """What came back from one init or invoke: the outcome and everything it printed."""
@@ -247,7 +251,7 @@ class ExecutionEnvironment:
                 if header["op"] == "sandbox":
                     self._adopt_namespaces()
                     continue
-                outcome = Outcome(header["op"])
+                outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
                 if log_open:
                     output += _drain(log_fd, self._log_poller)
