@@ -1,0 +1,73 @@
+"""The zygote's spare child: forked ahead of a cold start, replaced after it, harmless when it dies."""
+
+import os
+import signal
+import threading
+from time import monotonic
+
+from conftest import BASIC
+
+from lambdasim import LambdaSim
+from lambdasim._runtime import linux
+
+WAIT = 10.0
+
+
+def _children(pid):
+    """Live (not zombie) direct children of ``pid``."""
+    found = []
+    for child in linux.descendants(pid):
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(child)
+    return found
+
+
+def _exists(sim, name):
+    return any(entry["FunctionName"] == name for entry in sim.list_functions()["Functions"])
+
+
+def _spare(sim):
+    """The zygote's one child that is no environment, once there is exactly one."""
+    deadline = monotonic() + WAIT
+    while True:
+        envs = {env.pid for name in ("first", "second") if _exists(sim, name) for env in sim.environments(name)}
+        others = [pid for pid in _children(sim._zygote.pid) if pid not in envs]
+        if len(others) == 1:
+            return others[0]
+        assert monotonic() < deadline, f"zygote children besides environments: {others}"
+        threading.Event().wait(0.005)
+
+
+def test_a_cold_start_runs_in_the_spare_and_a_new_spare_follows():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        spare = _spare(sim)
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 1})
+        assert result.cold_start and result.ok
+        assert sim.environments("second")[0].pid == spare
+        assert _spare(sim) != spare
+
+
+def test_a_spare_that_died_is_not_reported_and_the_next_cold_start_still_works():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        spare = _spare(sim)
+        os.kill(spare, signal.SIGKILL)
+        deadline = monotonic() + WAIT
+        while spare in _children(sim._zygote.pid) or os.path.exists(f"/proc/{spare}"):
+            assert monotonic() < deadline, "the zygote did not reap its dead spare"
+            threading.Event().wait(0.005)
+        assert sim._zygote.wait_exit(spare, 0.05) is None  # no 'exited' event for a spare
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 1})
+        assert result.cold_start and result.ok
+        assert sim.environments("second")[0].pid != spare
+        _spare(sim)  # and a new spare is forked after that cold start
