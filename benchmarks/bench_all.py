@@ -213,11 +213,6 @@ def measure_json_round_trip(event, warmup, count):
     return samples
 
 
-def measure_python_startup(runs):
-    env = _python_env()
-    return [_run_timed([sys.executable, "-c", "pass"], env) for _ in range(runs)]
-
-
 # --- lambdasim rows -----------------------------------------------------------------
 
 
@@ -530,6 +525,38 @@ def report(floors, figures, extra, quick):
     }
 
 
+def combine(runs):
+    """One result from several runs: each row's value, floor and ratio is its median over the runs.
+
+    Floors, figures and details are those of the run whose warm invoke is the
+    median one; every run's rows stay in ``runs``.
+    """
+    if len(runs) == 1:
+        result = dict(runs[0])
+        result["runs"] = [runs[0]["rows"]]
+        return result
+    ordered = sorted(runs, key=lambda run: run["rows"]["warm_invoke_median"]["value"])
+    result = dict(ordered[(len(ordered) - 1) // 2])
+    rows = {}
+    for key, row in result["rows"].items():
+        combined = dict(row)
+        for field in ("value", "floor_value", "ratio"):
+            values = [run["rows"][key][field] for run in runs if run["rows"][key][field] is not None]
+            combined[field] = _median(values) if values else None
+        combined["target"] = judge(key, combined["value"], combined["ratio"])
+        rows[key] = combined
+    result["rows"] = rows
+    result["runs"] = [run["rows"] for run in runs]
+    return result
+
+
+def _median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return round(value, 4)
+
+
 def machine():
     model = ""
     try:
@@ -557,6 +584,8 @@ def print_table(result):
         f"lambdasim {env['lambdasim']}: Python {env['python']}, {env['usable_cpus']} CPUs ({env['cpu_model']}), "
         f"sandbox {result['extra'].get('sandbox')}{', QUICK (rough figures)' if result['quick'] else ''}"
     )
+    if len(result["runs"]) > 1:
+        print(f"each row: the median of {len(result['runs'])} runs; details below: the median run")
     print(f"\n{'row':<34}{'value':>14}  {'floor':<28}{'floor value':>13}{'ratio':>9}  target")
     for key, row in result["rows"].items():
         value = "skipped" if row["value"] is None else f"{row['value']:g} {row['unit']}".strip()
@@ -606,11 +635,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="few samples: proves every row runs (CI)")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON})")
+    parser.add_argument(
+        "--runs", type=int, default=1,
+        help="repeat the whole benchmark; the table shows each row's median over the runs (default 1)",
+    )
     parser.add_argument("--progress", action="store_true", help="name each measurement on stderr as it starts")
     args = parser.parse_args(argv)
     progress = (lambda text: print(f"... {text}", file=sys.stderr, flush=True)) if args.progress else (lambda text: None)
-    floors, figures, extra = run(QUICK if args.quick else FULL, progress)
-    result = report(floors, figures, extra, args.quick)
+    runs = []
+    for index in range(args.runs):
+        if args.runs > 1:
+            progress(f"run {index + 1} of {args.runs}")
+        runs.append(report(*run(QUICK if args.quick else FULL, progress), args.quick))
+    result = combine(runs)
     print_table(result)
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps(result, indent=2) + "\n")
