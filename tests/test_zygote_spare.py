@@ -71,3 +71,37 @@ def test_a_spare_that_died_is_not_reported_and_the_next_cold_start_still_works()
         assert result.cold_start and result.ok
         assert sim.environments("second")[0].pid != spare
         _spare(sim)  # and a new spare is forked after that cold start
+
+
+NAMESPACES = BASIC.parent / "namespaces"
+
+
+def _own_namespaces():
+    return {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in ("user", "mnt")}
+
+
+def test_environments_without_private_tmp_stay_in_the_host_namespaces_though_spares_make_their_own():
+    with LambdaSim() as private, LambdaSim(private_tmp=False) as shared:
+        private.create_function("ns", handler="app.handler", code=NAMESPACES)
+        shared.create_function("ns", handler="app.handler", code=NAMESPACES)
+        own = _own_namespaces()
+        if private._zygote.namespace_problem:
+            assert private.invoke("ns").payload == own
+        else:
+            sandboxed = private.invoke("ns").payload
+            assert sandboxed["user"] != own["user"] and sandboxed["mnt"] != own["mnt"]
+        assert shared.invoke("ns").payload == own
+        assert shared.invoke("ns").payload == own  # warm: the same environment
+
+
+def test_a_reset_environment_rejoins_its_sandbox_rather_than_taking_a_spare():
+    with LambdaSim() as sim:
+        sim.create_function("ns", handler="app.handler", code=NAMESPACES)
+        first = sim.invoke("ns").payload
+        pid = sim.environments("ns")[0].pid
+        sim.faults.crash("ns")
+        assert sim.invoke("ns").function_error == "Unhandled"
+        again = sim.invoke("ns")
+        assert again.cold_start
+        assert sim.environments("ns")[0].pid != pid
+        assert again.payload == first

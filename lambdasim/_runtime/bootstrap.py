@@ -70,7 +70,12 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
     else:
         for _, target in staged:
             os.makedirs(target, exist_ok=True)
-        linux.enter_new_sandbox(sandbox["tmp_size_mb"], list(sandbox.get("binds", ())) + staged)
+        binds = list(sandbox.get("binds", ())) + staged
+        if sandbox.get("unshared"):
+            # A spare of the zygote: the namespaces are made, only the mounts are left.
+            linux.mount_sandbox(sandbox["tmp_size_mb"], binds)
+        else:
+            linux.enter_new_sandbox(sandbox["tmp_size_mb"], binds)
         _hand_over_sandbox(control)
     moved = dict(staged)
     sys.path[:] = [moved.get(entry, entry) for entry in sys.path]

@@ -89,12 +89,26 @@ def enter_new_sandbox(tmp_size_mb, binds=()):
     ``target``) while the sandbox's ``/tmp`` starts empty.
     Must run in a single-threaded process (the kernel refuses otherwise).
     """
+    unshare_sandbox()
+    mount_sandbox(tmp_size_mb, binds)
+
+
+def unshare_sandbox():
+    """The first half of ``enter_new_sandbox``: new user and mount namespaces, ``/`` private.
+
+    Nothing here depends on the function, so a spare child of the zygote does it
+    before it is needed. Must run in a single-threaded process.
+    """
     uid, gid = os.getuid(), os.getgid()
     unshare(CLONE_NEWUSER | CLONE_NEWNS)
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
     _write("/proc/self/gid_map", "%d %d 1" % (gid, gid))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def mount_sandbox(tmp_size_mb, binds=()):
+    """The second half of ``enter_new_sandbox``: the binds, then the private ``/tmp``."""
     for source, target in binds:
         mount(source, target, None, MS_BIND | MS_REC)
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)

@@ -32,6 +32,8 @@ import sys
 from . import bootstrap, linux
 
 _MAX_MESSAGE = 1 << 16
+#: The exit status of a spare whose namespaces could not be made.
+_SPARE_CANNOT_UNSHARE = 71
 _ORPHAN_SCAN_DELAY = 0.05
 
 
@@ -55,8 +57,11 @@ def main(sock_fd, parent_pid):
     def send(message):
         sock.send(json.dumps(message).encode())
 
-    send({"op": "hello", "pid": os.getpid(), "namespaces": _probe_namespaces()})
-    spare = _fork_spare(sock, wake_r, wake_w)
+    namespace_problem = _probe_namespaces()
+    send({"op": "hello", "pid": os.getpid(), "namespaces": namespace_problem})
+    # With namespaces, spares make theirs ahead of time (serving only requests for a new sandbox).
+    unshare = not namespace_problem
+    spare = _fork_spare(sock, wake_r, wake_w, unshare)
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
@@ -71,6 +76,8 @@ def main(sock_fd, parent_pid):
                 _kill_all(children)
                 os._exit(0)
             orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
+            if spare.could_not_unshare:
+                unshare = False  # later spares leave the namespaces to the environment
         if sock not in readable:
             continue
         try:
@@ -82,7 +89,7 @@ def main(sock_fd, parent_pid):
             os._exit(0)
         message = json.loads(data)
         if message["op"] == "fork":
-            pid = spare.hand_over(data, fds) if spare.pid else None
+            pid = spare.hand_over(data, fds) if spare.pid and spare.fits(message["spec"], fds) else None
             if pid is None:
                 pid = os.fork()
                 if pid == 0:
@@ -92,7 +99,7 @@ def main(sock_fd, parent_pid):
                 os.close(fd)
             send({"op": "forked", "id": message["id"], "pid": pid})
             if spare.pid is None:
-                spare = _fork_spare(sock, wake_r, wake_w)
+                spare = _fork_spare(sock, wake_r, wake_w, unshare)
         elif message["op"] == "kill":
             _signal_group(message["pid"], message["signal"], children)
 
@@ -100,9 +107,24 @@ def main(sock_fd, parent_pid):
 class _Spare:
     """The zygote's side of a spare child: its pid and the socket it waits on."""
 
-    def __init__(self, pid=None, channel=None):
+    def __init__(self, pid=None, channel=None, unshared=False):
         self.pid = pid
         self.channel = channel
+        #: Whether it has made its user and mount namespaces already.
+        self.unshared = unshared
+        #: Set when it died because it could not make them.
+        self.could_not_unshare = False
+
+    def fits(self, spec, fds):
+        """Whether this spare can become the environment ``spec`` asks for.
+
+        One that has made its namespaces serves only a new namespace sandbox: not
+        a reset environment joining its old sandbox (the namespace fds after the
+        three pipes), and not a sandbox without namespaces.
+        """
+        if not self.unshared:
+            return True
+        return spec["sandbox"]["mode"] == "namespace" and len(fds) == 3
 
     def hand_over(self, data, fds):
         """Give the spare a ``fork`` request; return its pid, or None when it is gone."""
@@ -116,13 +138,22 @@ class _Spare:
         return pid
 
 
-def _fork_spare(sock, wake_r, wake_w):
-    """Fork the next spare; it waits for one request, then becomes that environment."""
+def _fork_spare(sock, wake_r, wake_w, unshare):
+    """Fork the next spare; it waits for one request, then becomes that environment.
+
+    With ``unshare`` it makes its user and mount namespaces first; if that fails
+    it says so by exiting, and the zygote forks on request from then on.
+    """
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
         ours.close()
         _leave_zygote(sock, wake_r, wake_w)
+        if unshare:
+            try:
+                linux.unshare_sandbox()
+            except OSError:
+                os._exit(_SPARE_CANNOT_UNSHARE)
         try:
             data, fds, _, _ = socket.recv_fds(theirs, _MAX_MESSAGE, 16)
         except OSError:
@@ -130,9 +161,12 @@ def _fork_spare(sock, wake_r, wake_w):
         theirs.close()
         if not data:
             os._exit(0)  # the zygote went away before it needed us
-        _become_environment(json.loads(data)["spec"], fds)
+        spec = json.loads(data)["spec"]
+        if unshare:
+            spec["sandbox"]["unshared"] = True
+        _become_environment(spec, fds)
     theirs.close()
-    return _Spare(pid, ours)
+    return _Spare(pid, ours, unshare)
 
 
 def _leave_zygote(sock, wake_r, wake_w):
@@ -259,6 +293,7 @@ def _reap(children, send, spare):
             # A spare that died before any request: the next request forks.
             spare.channel.close()
             spare.pid = spare.channel = None
+            spare.could_not_unshare = os.WIFEXITED(status) and os.WEXITSTATUS(status) == _SPARE_CANNOT_UNSHARE
             continue
         if pid in children:
             children.discard(pid)
