@@ -293,7 +293,15 @@ def measure_idle_uss(sim):
 
 
 def measure_import(runs):
+    """``python -c pass`` and ``python -c "import lambdasim"`` (ns), interleaved.
+
+    Measured as installed packages import: from bytecode caches. The first,
+    untimed run writes them (PYTHONDONTWRITEBYTECODE is dropped for these runs);
+    without caches Python compiles every module on every import.
+    """
     env = _python_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    _run_timed([sys.executable, "-c", "import lambdasim"], env)
     bare, imported = [], []
     for _ in range(runs):  # interleaved, so drift in the machine's load hits both alike
         bare.append(_run_timed([sys.executable, "-c", "pass"], env))

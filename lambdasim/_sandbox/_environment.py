@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import os
-import secrets
 import select
 import shutil
 import signal
@@ -94,7 +93,7 @@ class ExecutionEnvironment:
     ):
         self.zygote = zygote
         #: A short id for inspection and the invocation records.
-        self.id = secrets.token_hex(4)
+        self.id = os.urandom(4).hex()  # secrets.token_hex(4), without importing secrets (and hmac)
         #: Exceeding this resident size kills the process, as the OOM killer would.
         self.memory_limit_kb = memory_limit_mb * 1024 if memory_limit_mb else None
         self.spec = spec
