@@ -64,7 +64,7 @@ def rows(floors, figures):
          "python -c pass", floors["python_startup_ms"]["median"],
          figures["python_import_lambdasim_ms"]["median"] / floors["python_startup_ms"]["median"]),
         ("fixture_overhead", "lambda_sim fixture, per test", figures["fixture_overhead_ms"], "ms",
-         "plain pytest test", floors["pytest_plain_test_ms"], None),
+         "plain pytest test", floors["pytest_plain_test_ms"]["median"], None),
     ]
     return table
 

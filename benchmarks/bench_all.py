@@ -32,8 +32,9 @@ Rows, with their floors:
 - idle environment USS (``Private_*`` of ``/proc/PID/smaps_rollup``), next to
   the zygote's.
 - ``import lambdasim`` in a fresh interpreter, minus ``python -c pass``.
-- the ``lambda_sim`` fixture's cost per test: pytest runs of N trivial tests
-  that use it and N that do not; the marginal cost per test, from two N.
+- the ``lambda_sim`` fixture's cost per test: a pytest run of N trivial tests
+  that use it and one of N that do not; the difference of their median
+  per-test times (setup + call + teardown, as pytest times them).
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ FULL = {
     "concurrent": 100,
     "threads": (16, 1_000),
     "import": 21,
-    "fixture": ((20, 220), 3),
+    "fixture": 300,
 }
 QUICK = {
     "pipe": (50, 300),
@@ -88,7 +89,7 @@ QUICK = {
     "concurrent": 100,
     "threads": (16, 200),
     "import": 5,
-    "fixture": ((5, 45), 1),
+    "fixture": 40,
 }
 
 # A stand-in zygote: the runtime package loaded as lambdasim's zygote loads it,
@@ -313,24 +314,44 @@ _PLAIN_TESTS = "def test_{index}():\n    pass\n"
 _FIXTURE_TESTS = "def test_{index}(lambda_sim):\n    pass\n"
 
 
-def measure_fixture(sizes, runs):
-    """Seconds of pytest runs of N trivial tests, with and without ``lambda_sim``, for each N."""
+# A conftest for the fixture runs: each test's setup + call + teardown seconds, as
+# pytest timed them, written to DURATIONS_OUT as JSON when the session ends.
+_DURATIONS_CONFTEST = """
+import json, os
+
+durations = {}
+
+
+def pytest_runtest_logreport(report):
+    durations[report.nodeid] = durations.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session):
+    with open(os.environ["DURATIONS_OUT"], "w") as out:
+        json.dump(list(durations.values()), out)
+"""
+
+
+def measure_fixture(count):
+    """Per-test seconds of ``count`` trivial tests with and without ``lambda_sim``, and each run's wall time.
+
+    A test's time is its setup + call + teardown as pytest measures them, so the
+    fixture's cost per test shows without pytest's start-up and collection. The
+    first test of each run (it pays one-time costs) is left out.
+    """
     env = _python_env()
     plugin = [] if _plugin_installed() else ["-p", "lambdasim._pytest_plugin"]
-    timings = {"plain": {}, "fixture": {}}
+    per_test, walls = {}, {}
     with tempfile.TemporaryDirectory(prefix="lambdasim-bench-") as directory:
+        (Path(directory) / "conftest.py").write_text(_DURATIONS_CONFTEST)
         for kind, template in (("plain", _PLAIN_TESTS), ("fixture", _FIXTURE_TESTS)):
-            for size in sizes:
-                path = Path(directory) / f"test_{kind}_{size}.py"
-                path.write_text("".join(template.format(index=index) for index in range(size)))
-                args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, str(path)]
-                samples = [_run_timed(args, env, cwd=directory) for _ in range(runs)]
-                timings[kind][size] = sorted(samples)[len(samples) // 2]
-    small, large = sizes
-    per_test = {
-        kind: (values[large] - values[small]) / (large - small) for kind, values in timings.items()
-    }
-    return per_test, timings
+            path = Path(directory) / f"test_{kind}.py"
+            path.write_text("".join(template.format(index=index) for index in range(count)))
+            out = Path(directory) / f"{kind}.json"
+            args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *plugin, str(path)]
+            walls[kind] = _run_timed(args, {**env, "DURATIONS_OUT": str(out)}, cwd=directory)
+            per_test[kind] = json.loads(out.read_text())[1:]
+    return per_test, walls
 
 
 def _plugin_installed():
@@ -397,15 +418,13 @@ def run(plan, progress=lambda text: None):
     )
 
     progress("lambda_sim fixture")
-    sizes, runs = plan["fixture"]
-    per_test, timings = measure_fixture(sizes, runs)
-    floors["pytest_plain_test_ms"] = round(per_test["plain"] / 1e6, 3)
-    figures["pytest_fixture_test_ms"] = round(per_test["fixture"] / 1e6, 3)
-    figures["fixture_overhead_ms"] = round((per_test["fixture"] - per_test["plain"]) / 1e6, 3)
-    extra["fixture_runs_s"] = {
-        kind: {str(size): round(_seconds(value), 3) for size, value in values.items()}
-        for kind, values in timings.items()
-    }
+    per_test, walls = measure_fixture(plan["fixture"])
+    plain = summary([seconds * 1e9 for seconds in per_test["plain"]], 1_000_000)
+    fixture = summary([seconds * 1e9 for seconds in per_test["fixture"]], 1_000_000)
+    floors["pytest_plain_test_ms"] = plain
+    figures["pytest_fixture_test_ms"] = fixture
+    figures["fixture_overhead_ms"] = round(fixture["median"] - plain["median"], 3)
+    extra["fixture_pytest_runs_s"] = {kind: round(_seconds(value), 3) for kind, value in walls.items()}
 
     with LambdaSim() as sim:
         progress("warm invoke")
