@@ -77,11 +77,15 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
         else:
             linux.enter_new_sandbox(sandbox["tmp_size_mb"], binds)
         _hand_over_sandbox(control)
-    moved = dict(staged)
-    sys.path[:] = [moved.get(entry, entry) for entry in sys.path]
-    for mapping in _editable_mappings():
-        for name, path in list(mapping.items()):
-            mapping[name] = moved.get(path, path)
+    if staged:
+        # Only when something moved: walking sys.modules touches every module
+        # object, and in a fresh fork each touched page is a copy-on-write fault
+        # (~0.3 ms of a cold start here).
+        moved = dict(staged)
+        sys.path[:] = [moved.get(entry, entry) for entry in sys.path]
+        for mapping in _editable_mappings():
+            for name, path in list(mapping.items()):
+                mapping[name] = moved.get(path, path)
     return not namespace_fds
 
 
