@@ -147,26 +147,33 @@ def _fork_spare(sock, wake_r, wake_w, unshare):
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     pid = os.fork()
     if pid == 0:
-        ours.close()
-        _leave_zygote(sock, wake_r, wake_w)
-        if unshare:
-            try:
-                linux.unshare_sandbox()
-            except OSError:
-                os._exit(_SPARE_CANNOT_UNSHARE)
         try:
-            data, fds, _, _ = socket.recv_fds(theirs, _MAX_MESSAGE, 16)
-        except OSError:
-            data, fds = b"", []
-        theirs.close()
-        if not data:
-            os._exit(0)  # the zygote went away before it needed us
-        spec = json.loads(data)["spec"]
-        if unshare:
-            spec["sandbox"]["unshared"] = True
-        _become_environment(spec, fds)
+            ours.close()
+            _wait_as_spare(theirs, (sock, wake_r, wake_w), unshare)
+        finally:
+            os._exit(1)  # never back into the zygote's loop, whatever happened
     theirs.close()
     return _Spare(pid, ours, unshare)
+
+
+def _wait_as_spare(channel, zygote, unshare):
+    _leave_zygote(*zygote)
+    if unshare:
+        try:
+            linux.unshare_sandbox()
+        except OSError:
+            os._exit(_SPARE_CANNOT_UNSHARE)
+    try:
+        data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 16)
+    except OSError:
+        data, fds = b"", []
+    channel.close()
+    if not data:
+        os._exit(0)  # the zygote went away before it needed us
+    spec = json.loads(data)["spec"]
+    if unshare:
+        spec["sandbox"]["unshared"] = True
+    _become_environment(spec, fds)
 
 
 def _leave_zygote(sock, wake_r, wake_w):
