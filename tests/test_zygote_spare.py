@@ -1,6 +1,7 @@
-"""The zygote's spare child: forked ahead of a cold start, replaced after it, harmless when it dies."""
+"""The zygote's spare child and the sandbox hand-over: what makes a cold start cheaper changes nothing else."""
 
 import os
+import shutil
 import signal
 import threading
 from time import monotonic
@@ -105,3 +106,22 @@ def test_a_reset_environment_rejoins_its_sandbox_rather_than_taking_a_spare():
         assert again.cold_start
         assert sim.environments("ns")[0].pid != pid
         assert again.payload == first
+
+
+def test_a_runtime_that_dies_in_its_own_set_up_after_announcing_its_sandbox_is_an_exit_error(tmp_path):
+    # The runtime no longer waits for its sandbox to be held before it sets up its
+    # environment; dying there (its code directory is gone, so chdir fails) may race
+    # with the test process opening its namespaces. Either way: Runtime.ExitError.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    with LambdaSim() as sim:
+        sim.create_function("gone", handler="app.handler", code=code)
+        shutil.rmtree(code)
+        for _ in range(5):
+            result = sim.invoke("gone")
+            assert result.payload == {
+                "errorType": "Runtime.ExitError", "errorMessage": "Error: Runtime exited with error: exit status 1",
+            }
+            assert "FileNotFoundError" in result.logs
+            assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in result.logs

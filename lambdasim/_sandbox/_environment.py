@@ -281,13 +281,28 @@ class ExecutionEnvironment:
                 self._frames.feed(data)
 
     def _adopt_namespaces(self) -> None:
-        """Hold the new sandbox's namespaces open; the runtime waits for this before init."""
+        """Hold the new sandbox's namespaces open; the runtime waits for this before it imports the function.
+
+        The runtime keeps setting up while we do this, so it may already have died
+        (its own set-up failed, or it was killed): then nothing is held, and the end
+        of its reply pipe reports the death as usual.
+        """
         for fd in self.sandbox.namespace_fds:
             os.close(fd)
-        self.sandbox.namespace_fds = tuple(
-            os.open(f"/proc/{self.pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC) for kind in ("user", "mnt")
-        )
-        write_all(self._command_fd, pack({"op": "sandbox_held"}))
+        self.sandbox.namespace_fds = ()
+        held = []
+        try:
+            for kind in ("user", "mnt"):
+                held.append(os.open(f"/proc/{self.pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC))
+        except OSError:
+            for fd in held:
+                os.close(fd)
+            return
+        self.sandbox.namespace_fds = tuple(held)
+        try:
+            write_all(self._command_fd, pack({"op": "sandbox_held"}))
+        except OSError:
+            pass  # The process died; _await reports how.
 
     def _timed_out(self, output: bytearray, started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, _peak_rss_kb(self.pid))
