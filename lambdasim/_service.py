@@ -27,11 +27,14 @@ from ._errors import (
     function_not_found,
 )
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
+from ._esm import EventSourceMappings
 from ._faults import Faults
+from ._moto import MotoEndpoint
 from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
+from ._sandbox._spec import FAKE_CREDENTIALS
 from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
 
 #: Idle environments are retired after this long on the simulated clock
@@ -67,6 +70,9 @@ class LambdaSim:
         cold_start: str = "reuse",
         state_transitions: str = "immediate",
         seed: Optional[int] = None,
+        moto: bool = False,
+        aws_endpoint_url: Optional[str] = None,
+        event_source_polling: str = "background",
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -105,6 +111,29 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        if event_source_polling not in ("background", "manual"):
+            raise InvalidParameterValueException(
+                "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
+                f"(only drain() polls) (got {event_source_polling!r})"
+            )
+        if moto and aws_endpoint_url is not None:
+            raise InvalidParameterValueException(
+                "give 'moto=True' (lambdasim starts moto's server) or 'aws_endpoint_url' (an endpoint you run), not both"
+            )
+        self._moto: Optional[MotoEndpoint] = None
+        if moto:
+            self._moto = MotoEndpoint()
+            aws_endpoint_url = self._moto.url
+        #: Where handlers' AWS SDK calls go (``AWS_ENDPOINT_URL`` in every environment), and
+        #: where event source mappings read from; None: nowhere but the fake credentials.
+        self.aws_endpoint_url = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
+        self._event_sources = EventSourceMappings(
+            region=region, account=account_id, resolve_function=self._function_arn,
+            invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
+            background=event_source_polling == "background",
+        )
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -122,12 +151,15 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
+        self._event_sources.close()
         for function in functions:
             for record in function.records():
                 self._retire(record, everything=True)
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
+        if self._moto is not None:
+            self._moto.close()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
@@ -263,6 +295,7 @@ class LambdaSim:
             if qualifier is None:
                 del self._functions[name]
                 self._concurrency.forget(name)
+                self._event_sources.forget_function(self._arn(name))
                 retired = function.records()
             elif not qualifier.isdigit():
                 raise InvalidParameterValueException("Deletion of aliases is not currently supported.")
@@ -570,6 +603,53 @@ class LambdaSim:
             old.close()
         return pool.environments()
 
+    # --- event source mappings ------------------------------------------------
+
+    def create_event_source_mapping(self, *, event_source_arn: str, function_name: str, **settings: Any) -> dict:
+        """Feed a function from an SQS queue, a Kinesis stream or a DynamoDB stream (read through
+        ``aws_endpoint_url``, e.g. moto's server with ``LambdaSim(moto=True)``).
+
+        ``settings``: ``enabled``, ``batch_size``, ``maximum_batching_window_in_seconds``,
+        ``starting_position`` (streams), ``starting_position_timestamp``,
+        ``function_response_types``, ``maximum_retry_attempts``,
+        ``maximum_record_age_in_seconds``, ``bisect_batch_on_function_error``,
+        ``parallelization_factor``.
+        """
+        self._check_open()
+        if self.aws_endpoint_url is None:
+            raise InvalidParameterValueException(
+                "event source mappings read their source through an AWS endpoint: create the simulator with "
+                "LambdaSim(moto=True) (moto's server, sharing the test's mock_aws state) or aws_endpoint_url=..."
+            )
+        return self._event_sources.create(event_source_arn=event_source_arn, function_name=function_name, **settings)
+
+    def get_event_source_mapping(self, uuid: str) -> dict:
+        self._check_open()
+        return self._event_sources.get(uuid)
+
+    def list_event_source_mappings(
+        self, *, event_source_arn: Optional[str] = None, function_name: Optional[str] = None
+    ) -> dict:
+        """``ListEventSourceMappings``: ``{"EventSourceMappings": [...]}``, optionally of one source or function."""
+        self._check_open()
+        function_arn = None if function_name is None else self._function_arn(function_name)
+        mappings = self._event_sources.list(event_source_arn=event_source_arn, function_arn=function_arn)
+        return {"EventSourceMappings": mappings}
+
+    def update_event_source_mapping(self, uuid: str, **settings: Any) -> dict:
+        self._check_open()
+        return self._event_sources.update(uuid, **settings)
+
+    def delete_event_source_mapping(self, uuid: str) -> dict:
+        self._check_open()
+        return self._event_sources.delete(uuid)
+
+    def drain(self) -> int:
+        """Run everything pending now: poll each enabled event source mapping until its source
+        has nothing left to deliver. Returns the number of batches invoked."""
+        self._check_open()
+        return self._event_sources.drain()
+
     # --- boto3 --------------------------------------------------------------
 
     def client(self, region_name: Optional[str] = None, **kwargs: Any) -> Any:
@@ -589,6 +669,22 @@ class LambdaSim:
         return patch_boto3(self)
 
     # --- internals ----------------------------------------------------------
+
+    def _function_arn(self, function_name: str) -> str:
+        """The ARN of an existing function (qualified when ``function_name`` names a version or alias)."""
+        target = self._lookup(function_name, None)
+        return self._arn(target.function.config.function_name, target.qualifier)
+
+    def _aws_client(self, service: str) -> Any:
+        """A boto3 client of ``aws_endpoint_url`` with the fake credentials handlers get."""
+        import boto3
+
+        return boto3.session.Session().client(
+            service, endpoint_url=self.aws_endpoint_url, region_name=self.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
+        )
 
     def _check_open(self) -> None:
         if self._closed:
