@@ -384,6 +384,78 @@ def _list_aliases(sim: Any, request: _Request) -> RestResponse:
     return _json(200, _page("Aliases", aliases["Aliases"], query.get("Marker"), max_items))
 
 
+_ESM_SETTINGS = {
+    "Enabled": "enabled", "BatchSize": "batch_size",
+    "MaximumBatchingWindowInSeconds": "maximum_batching_window_in_seconds",
+    "StartingPosition": "starting_position", "StartingPositionTimestamp": "starting_position_timestamp",
+    "FunctionResponseTypes": "function_response_types", "MaximumRetryAttempts": "maximum_retry_attempts",
+    "MaximumRecordAgeInSeconds": "maximum_record_age_in_seconds",
+    "BisectBatchOnFunctionError": "bisect_batch_on_function_error", "ParallelizationFactor": "parallelization_factor",
+}
+_ESM_UNSUPPORTED = (
+    "FilterCriteria", "KMSKeyArn", "MetricsConfig", "LoggingConfig", "ScalingConfig", "DestinationConfig", "Tags",
+    "TumblingWindowInSeconds", "Topics", "Queues", "SourceAccessConfigurations", "SelfManagedEventSource",
+    "AmazonManagedKafkaEventSourceConfig", "SelfManagedKafkaEventSourceConfig", "DocumentDBEventSourceConfig",
+    "ProvisionedPollerConfig",
+)
+
+
+def _esm_settings(operation: str, document: Dict[str, Any]) -> Dict[str, Any]:
+    _members.refuse_unsupported(operation, document, _ESM_UNSUPPORTED)
+    settings = {keyword: document[member] for member, keyword in _ESM_SETTINGS.items() if document.get(member) is not None}
+    timestamp = settings.get("starting_position_timestamp")
+    if timestamp is not None and not isinstance(timestamp, (int, float)):
+        raise InvalidParameterValueException(_errors.wrong_type("StartingPositionTimestamp", "a number", timestamp))
+    return settings
+
+
+def _create_event_source_mapping(sim: Any, request: _Request) -> RestResponse:
+    document = request.json()
+    if document.get("FunctionName") is None:
+        raise ValidationException(_errors.not_null("functionName"))
+    settings = _esm_settings("CreateEventSourceMapping", document)
+    answer = sim.create_event_source_mapping(
+        event_source_arn=document.get("EventSourceArn"), function_name=document["FunctionName"], **settings
+    )
+    return _json(202, answer)
+
+
+def _get_event_source_mapping(sim: Any, request: _Request) -> RestResponse:
+    return _json(200, sim.get_event_source_mapping(request.params["UUID"]))
+
+
+def _update_event_source_mapping(sim: Any, request: _Request) -> RestResponse:
+    document = request.json()
+    settings = _esm_settings("UpdateEventSourceMapping", document)
+    for member in ("StartingPosition", "StartingPositionTimestamp"):
+        settings.pop(_ESM_SETTINGS[member], None)
+    if document.get("FunctionName") is not None:
+        settings["function_name"] = document["FunctionName"]
+    return _json(202, sim.update_event_source_mapping(request.params["UUID"], **settings))
+
+
+def _delete_event_source_mapping(sim: Any, request: _Request) -> RestResponse:
+    return _json(202, sim.delete_event_source_mapping(request.params["UUID"]))
+
+
+def _list_event_source_mappings(sim: Any, request: _Request) -> RestResponse:
+    query = request.query
+    max_items = _max_items(query.get("MaxItems"))
+    mappings = sim.list_event_source_mappings(
+        event_source_arn=query.get("EventSourceArn"), function_name=query.get("FunctionName")
+    )["EventSourceMappings"]
+    marker = query.get("Marker")
+    if marker is not None:
+        after = _marker_name(marker)
+        uuids = [mapping["UUID"] for mapping in mappings]
+        mappings = mappings[uuids.index(after) + 1:] if after in uuids else mappings
+    size = min(max_items or 100, 100)
+    answer: Dict[str, Any] = {"EventSourceMappings": mappings[:size]}
+    if len(mappings) > size:
+        answer["NextMarker"] = base64.urlsafe_b64encode(mappings[size - 1]["UUID"].encode()).decode()
+    return _json(200, answer)
+
+
 def _put_function_concurrency(sim: Any, request: _Request) -> RestResponse:
     reserved = request.json().get("ReservedConcurrentExecutions")
     if reserved is None:
@@ -432,6 +504,13 @@ _IMPLEMENTED = (
         _delete_function_concurrency,
     ),
     Route("GET", "/2016-08-19/account-settings", "GetAccountSettings", _get_account_settings),
+    Route("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", _create_event_source_mapping),
+    Route("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", _list_event_source_mappings),
+    Route("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping", _get_event_source_mapping),
+    Route("PUT", "/2015-03-31/event-source-mappings/{UUID}", "UpdateEventSourceMapping", _update_event_source_mapping),
+    Route(
+        "DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping", _delete_event_source_mapping,
+    ),
 )
 
 # Every other operation of botocore's Lambda model (1.43.11), so a request for one
@@ -444,11 +523,9 @@ POST /2015-03-31/functions/{FunctionName}/policy AddPermission
 POST /2025-12-01/durable-executions/{DurableExecutionArn}/checkpoint CheckpointDurableExecution
 POST /2025-11-30/capacity-providers CreateCapacityProvider
 POST /2020-04-22/code-signing-configs CreateCodeSigningConfig
-POST /2015-03-31/event-source-mappings CreateEventSourceMapping
 POST /2021-10-31/functions/{FunctionName}/url CreateFunctionUrlConfig
 DELETE /2025-11-30/capacity-providers/{CapacityProviderName} DeleteCapacityProvider
 DELETE /2020-04-22/code-signing-configs/{CodeSigningConfigArn} DeleteCodeSigningConfig
-DELETE /2015-03-31/event-source-mappings/{UUID} DeleteEventSourceMapping
 DELETE /2020-06-30/functions/{FunctionName}/code-signing-config DeleteFunctionCodeSigningConfig
 DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config DeleteFunctionEventInvokeConfig
 DELETE /2021-10-31/functions/{FunctionName}/url DeleteFunctionUrlConfig
@@ -459,7 +536,6 @@ GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn} GetCodeSigningConfig
 GET /2025-12-01/durable-executions/{DurableExecutionArn} GetDurableExecution
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/history GetDurableExecutionHistory
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/state GetDurableExecutionState
-GET /2015-03-31/event-source-mappings/{UUID} GetEventSourceMapping
 GET /2020-06-30/functions/{FunctionName}/code-signing-config GetFunctionCodeSigningConfig
 GET /2019-09-25/functions/{FunctionName}/event-invoke-config GetFunctionEventInvokeConfig
 GET /2024-08-31/functions/{FunctionName}/recursion-config GetFunctionRecursionConfig
@@ -475,7 +551,6 @@ POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations InvokeW
 GET /2025-11-30/capacity-providers ListCapacityProviders
 GET /2020-04-22/code-signing-configs ListCodeSigningConfigs
 GET /2025-12-01/functions/{FunctionName}/durable-executions ListDurableExecutionsByFunction
-GET /2015-03-31/event-source-mappings ListEventSourceMappings
 GET /2019-09-25/functions/{FunctionName}/event-invoke-config/list ListFunctionEventInvokeConfigs
 GET /2021-10-31/functions/{FunctionName}/urls ListFunctionUrlConfigs
 GET /2025-11-30/capacity-providers/{CapacityProviderName}/function-versions ListFunctionVersionsByCapacityProvider
@@ -500,7 +575,6 @@ POST /2017-03-31/tags/{Resource} TagResource
 DELETE /2017-03-31/tags/{Resource} UntagResource
 PUT /2025-11-30/capacity-providers/{CapacityProviderName} UpdateCapacityProvider
 PUT /2020-04-22/code-signing-configs/{CodeSigningConfigArn} UpdateCodeSigningConfig
-PUT /2015-03-31/event-source-mappings/{UUID} UpdateEventSourceMapping
 POST /2019-09-25/functions/{FunctionName}/event-invoke-config UpdateFunctionEventInvokeConfig
 PUT /2021-10-31/functions/{FunctionName}/url UpdateFunctionUrlConfig
 """

@@ -282,3 +282,29 @@ def test_dynamodb_stream_records_reach_the_function(sim):
     )
     assert record["dynamodb"]["NewImage"] == {"id": {"S": "1"}, "total": {"N": "5"}}
     assert record["dynamodb"]["Keys"] == {"id": {"S": "1"}}
+
+
+# --- through boto3 ------------------------------------------------------------------
+
+
+def test_mappings_through_boto3_and_the_rest_routes(sim):
+    sqs, url, arn = queue("orders")
+    lam = sim.client()
+    sim.create_function("consume", handler="app.echo", code="tests/handlers/basic")
+    created = lam.create_event_source_mapping(EventSourceArn=arn, FunctionName="consume", BatchSize=2)
+    assert created["ResponseMetadata"]["HTTPStatusCode"] == 202
+    assert (created["State"], created["BatchSize"]) == ("Creating", 2)
+    fetched = lam.get_event_source_mapping(UUID=created["UUID"])
+    assert fetched["State"] == "Enabled"
+    assert [m["UUID"] for m in lam.list_event_source_mappings(FunctionName="consume")["EventSourceMappings"]] == [
+        created["UUID"]
+    ]
+    updated = lam.update_event_source_mapping(UUID=created["UUID"], Enabled=False)
+    assert updated["State"] == "Updating"
+    assert lam.get_event_source_mapping(UUID=created["UUID"])["State"] == "Disabled"
+    with pytest.raises(lam.exceptions.InvalidParameterValueException):
+        lam.update_event_source_mapping(UUID=created["UUID"], BatchSize=50)
+    assert lam.delete_event_source_mapping(UUID=created["UUID"])["State"] == "Deleting"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
+        lam.get_event_source_mapping(UUID=created["UUID"])
+    assert raised.value.response["Error"]["Message"] == "The resource you requested does not exist."

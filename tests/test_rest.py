@@ -74,6 +74,11 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        ("POST", "/2015-03-31/event-source-mappings"): "CreateEventSourceMapping",
+        ("GET", "/2015-03-31/event-source-mappings"): "ListEventSourceMappings",
+        ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
+        ("PUT", "/2015-03-31/event-source-mappings/{UUID}"): "UpdateEventSourceMapping",
+        ("DELETE", "/2015-03-31/event-source-mappings/{UUID}"): "DeleteEventSourceMapping",
     }
 
 
