@@ -29,6 +29,7 @@ __all__ = [
     "InvalidRequestContentException",
     "Invocation",
     "InvokeResult",
+    "LambdaServer",
     "LambdaSim",
     "LambdaSimError",
     "RequestTooLargeException",
@@ -41,3 +42,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP server pulls in http.server (tens of ms): loaded on first use only.
+    if name == "LambdaServer":
+        from ._server import LambdaServer
+
+        return LambdaServer
+    raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
