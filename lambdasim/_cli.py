@@ -88,6 +88,7 @@ def _port(text: str) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import re
     import signal
     import time
 
@@ -95,6 +96,8 @@ def _serve(args: argparse.Namespace) -> int:
 
     options = {}
     if args.region is not None:
+        if not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", args.region):
+            raise UsageError(f"--region must be a region name such as 'eu-west-1' (got {args.region!r})")
         options["region"] = args.region
     if args.account_id is not None:
         if not (len(args.account_id) == 12 and args.account_id.isdigit()):
