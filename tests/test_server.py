@@ -17,6 +17,7 @@ from botocore.config import Config  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 pytestmark = pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning")
+pytest_plugins = ["pytester"]
 
 ROLE = "arn:aws:iam::123456789012:role/lambdasim-test"
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
@@ -346,6 +347,27 @@ def test_a_bug_while_answering_is_a_500_and_is_kept_for_the_test(sim):
         assert json.loads(answer.read()) == {"Type": "Service", "Message": "lambdasim internal error: KeyError: 'boom'"}
         connection.close()
     assert [type(error) for error in server.errors] == [KeyError]
+
+
+def test_the_fixture_raises_what_the_server_hit_when_the_test_ends(pytester):
+    pytester.makepyfile(test_inner="""
+        import urllib.error
+        import urllib.request
+
+        def test_bug(lambda_sim_server):
+            def broken(*args, **kwargs):
+                raise KeyError("boom")
+
+            lambda_sim_server._httpd.router.handle = broken
+            try:
+                urllib.request.urlopen(lambda_sim_server.url + "/2016-08-19/account-settings")
+            except urllib.error.HTTPError as error:
+                assert error.code == 500
+                error.close()
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-W", "error")
+    result.assert_outcomes(passed=1, errors=1)
+    result.stdout.fnmatch_lines(["*ERROR at teardown of test_bug*", "*KeyError: 'boom'*"])
 
 
 # --- lifecycle ---------------------------------------------------------------------------
