@@ -122,15 +122,13 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     """
 
     protocol_version = "HTTP/1.1"
-    server_version = "lambdasim"
-    sys_version = ""
     timeout = _CONNECTION_TIMEOUT
     server: "_HTTPServer"
 
     # --- the request loop -----------------------------------------------------
 
     def handle_one_request(self) -> None:
-        self.request_version = self.default_request_version
+        self.requestline, self.command, self.request_version = "", "", self.default_request_version
         try:
             self.raw_requestline = self.rfile.readline(_MAX_LINE + 1)
         except OSError:  # timed out, reset, or cut by close()
@@ -306,6 +304,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if has_body and self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
+
+    def version_string(self) -> str:
+        return "lambdasim"
 
     def log_message(self, format: str, *args: Any) -> None:
         stream = self.server.log

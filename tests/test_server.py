@@ -260,6 +260,37 @@ def test_a_garbage_request_line_gets_a_json_answer_with_a_status_line(server):
     assert document == {"Type": "User", "message": "Bad request syntax ('GARBAGE')"}
 
 
+@pytest.mark.parametrize("request_head, status, code, message", [
+    (b"GET /2016-08-19/account-settings\r\n\r\n", 505, "HTTPVersionNotSupported",
+     "HTTP/0.9 requests are not supported; send HTTP/1.1"),
+    (b"GET /2016-08-19/account-settings HTTP/2.0\r\n\r\n", 505, "HTTPVersionNotSupported",
+     "Invalid HTTP version (2.0)"),
+    (b"GET /" + b"a" * 65536 + b" HTTP/1.1\r\n\r\n", 414, "RequestURITooLong",
+     "The request line is longer than 65536 bytes"),
+    (b"GET / HTTP/1.1\r\nX-Long: " + b"a" * 65536 + b"\r\n\r\n", 431, "RequestHeaderFieldsTooLarge", "Line too long"),
+    (b"GET / HTTP/1.1\r\n" + b"X-Many: 1\r\n" * 101 + b"\r\n", 431, "RequestHeaderFieldsTooLarge", "Too many headers"),
+])
+def test_requests_the_parser_refuses_get_aws_shaped_errors(server, request_head, status, code, message):
+    got_status, got_code, document = error_of(exchange(server, request_head))
+    assert (got_status, got_code) == (status, code)
+    assert document == {"Type": "Service" if status >= 500 else "User", "message": message}
+
+
+def test_the_server_listens_on_ipv6_loopback(sim):
+    if not socket.has_ipv6:
+        pytest.skip("no IPv6 here")
+    try:
+        server = sim.serve("::1")
+    except OSError as error:
+        pytest.skip(f"no IPv6 loopback here: {error}")
+    with server:
+        assert server.url == f"http://[::1]:{server.port}"
+        connection = http.client.HTTPConnection("::1", server.port, timeout=60)
+        connection.request("GET", "/2016-08-19/account-settings")
+        assert connection.getresponse().status == 200
+        connection.close()
+
+
 def test_a_body_shorter_than_its_content_length_is_refused(server):
     with socket.create_connection((server.host, server.port), timeout=60) as sock:
         sock.sendall(b"POST /2015-03-31/functions/f/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}")
