@@ -301,6 +301,20 @@ def test_a_body_shorter_than_its_content_length_is_refused(server):
     assert document["message"] == "The body ended after 2 of the 10 bytes that Content-Length announced"
 
 
+def test_a_client_that_expects_100_continue_gets_it_then_the_answer(server, create):
+    create("echo")
+    with socket.create_connection((server.host, server.port), timeout=60) as sock:
+        sock.sendall(b"POST /2015-03-31/functions/echo/invocations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+                     b"Expect: 100-continue\r\nConnection: close\r\n\r\n")
+        stream = sock.makefile("rb")
+        assert stream.readline() == b"HTTP/1.1 100 Continue\r\n"
+        assert stream.readline() == b"\r\n"
+        sock.sendall(b"{}")
+        status, _, body = parse(stream.read())
+        stream.close()
+    assert (status, body) == (200, b"{}")
+
+
 def test_an_oversized_invoke_is_refused_from_its_content_length_when_the_client_expects_100(server):
     # The client waits for "100 Continue"; the answer comes first and the body is never sent.
     answer = exchange(server, (

@@ -161,6 +161,28 @@ def test_a_signal_stops_the_server_cleanly_with_no_process_left(serve, code_zip,
     assert [pid for pid in below if alive(pid)] == []
 
 
+def test_chain_lets_handlers_call_the_served_simulator(serve, tmp_path):
+    boto3 = pytest.importorskip("boto3")
+    from botocore.config import Config
+
+    package = tmp_path / "chain.zip"
+    with zipfile.ZipFile(package, "w") as archive:
+        archive.write(Path(__file__).parent / "handlers" / "chain" / "app.py", "app.py")
+    server = serve("--quiet", "--chain")
+    client = boto3.client(
+        "lambda", endpoint_url=server.url, region_name="us-east-1", aws_access_key_id="a",
+        aws_secret_access_key="b", config=Config(retries={"total_max_attempts": 1}),
+    )
+    for name in ("caller", "callee"):
+        client.create_function(FunctionName=name, Runtime="python3.12", Handler=f"app.{name}", Timeout=60,
+                               Role="arn:aws:iam::123456789012:role/r", Code={"ZipFile": package.read_bytes()})
+    response = client.invoke(FunctionName="caller", Payload=json.dumps({"target": "callee", "payload": "x"}))
+    answer = json.loads(response["Payload"].read())
+    assert (answer["endpoint"], answer["result"]["callee_saw"]) == (server.url, "x")
+    status, _, log = server.stop(signal.SIGTERM)
+    assert status == 0, log
+
+
 def test_a_bad_account_id_is_a_usage_error():
     completed = subprocess.run(
         [sys.executable, "-m", "lambdasim", "serve", "--port", "0", "--account-id", "12"],
