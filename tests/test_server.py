@@ -462,6 +462,60 @@ def test_close_lets_a_request_in_progress_finish(sim):
     assert http_threads() == []
 
 
+def test_close_cuts_requests_that_outlast_the_shutdown_timeout(zygote):
+    sim = LambdaSim(zygote=zygote)
+    sim.create_function("sleep", handler="app.sleep", code=str(BASIC), timeout=60)
+    server = sim.serve(shutdown_timeout=0.2)
+    outcomes = []
+
+    def invoke():
+        connection = connect(server)
+        try:
+            connection.request("POST", "/2015-03-31/functions/sleep/invocations", body=b'{"seconds": 50}')
+            outcomes.append(connection.getresponse().status)
+        except (OSError, http.client.HTTPException) as error:
+            outcomes.append(type(error).__name__)
+        finally:
+            connection.close()
+
+    caller = threading.Thread(target=invoke)
+    caller.start()
+    while not any(server._httpd._connections.values()):  # until the request is in progress
+        caller.join(0.01)
+    with pytest.warns(RuntimeWarning, match=r"requests still running after 0.2 s were cut off \(LambdaServer"):
+        server.close()
+    caller.join(60)
+    assert outcomes == ["RemoteDisconnected"]
+    sim.close()  # ends the handler, and with it the invoke the cut connection was waiting for
+    for thread in http_threads():
+        thread.join(60)
+    assert http_threads() == []
+    assert server.errors == []
+
+
+def test_concurrent_requests_are_answered_side_by_side(sim, server):
+    sim.create_function("sleep", handler="app.sleep", code=str(BASIC), timeout=60)
+    statuses = []
+    barrier = threading.Barrier(4)
+
+    def invoke():
+        connection = connect(server)
+        barrier.wait(60)
+        connection.request("POST", "/2015-03-31/functions/sleep/invocations", body=b'{"seconds": 0.3}')
+        answer = connection.getresponse()
+        statuses.append((answer.status, answer.read()))
+        connection.close()
+
+    callers = [threading.Thread(target=invoke) for _ in range(4)]
+    for caller in callers:
+        caller.start()
+    for caller in callers:
+        caller.join(60)
+    assert statuses == [(200, b'"slept"')] * 4
+    # Four environments: the invokes overlapped, each on its own connection thread.
+    assert len({record.environment_id for record in sim.invocations("sleep")}) == 4
+
+
 def test_repr_and_a_closed_simulator_cannot_serve(zygote):
     sim = LambdaSim(zygote=zygote)
     server = sim.serve()
