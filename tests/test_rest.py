@@ -122,7 +122,7 @@ def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basi
     assert body["Type"] == "Service"
     assert body["Message"].startswith(
         "lambdasim does not implement the Lambda operation GetPolicy "
-        "(GET /2015-03-31/functions/{FunctionName}/policy) yet; it implements CreateAlias, CreateFunction, "
+        "(GET /2015-03-31/functions/{FunctionName}/policy) yet; it implements CreateAlias, "
     )
 
 

@@ -41,6 +41,8 @@ class EnvironmentFactory:
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
+        #: ``AWS_ENDPOINT_URL_LAMBDA`` of new environments while a chaining server runs (``sim.serve(chain=True)``).
+        self.lambda_endpoint: Optional[str] = None
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -77,6 +79,7 @@ class EnvironmentFactory:
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
             service_variables=self.service_variables,
+            lambda_endpoint=self.lambda_endpoint,
         )
         spec = {
             "handler": config.handler,
