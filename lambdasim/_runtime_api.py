@@ -178,7 +178,9 @@ class RuntimeApiServer:
         try:
             connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             _Handler(connection, connection.getpeername(), self)
-        except OSError:
+        except Exception:
+            # A malformed request (say, a bad Content-Length) ends its connection,
+            # never the server, nor the test through an unhandled thread error.
             pass
         finally:
             with self._cond:
@@ -276,7 +278,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 return
             self._reply(200, invocation.payload, invocation.headers())
             return
-        self._not_routed("POST")
+        self._not_routed()
 
     def do_POST(self) -> None:  # noqa: N802
         body = self._body()
@@ -291,9 +293,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             request_id, kind = match.groups()
             self._reply(*self.server.invocation_response(request_id, kind, body, error_type))
             return
-        self._not_routed("GET")
+        self._not_routed()
 
-    def _not_routed(self, other_method: str) -> None:
+    def _not_routed(self) -> None:
         path = self.path
         if path == _PREFIX + "/invocation/next" or path == _PREFIX + "/init/error" or _INVOCATION.fullmatch(path):
             # A known path with the other method: Go's router answers 405 with no body.

@@ -457,6 +457,55 @@ def _is_zombie(pid):
         return True
 
 
+def test_a_runtime_hanging_in_init_is_retried_within_the_invoke_and_times_out(zygote):
+    with LambdaSim(zygote=zygote, init_timeout=0.5) as sim:
+        name = probe(sim, environment={"PROBE_INIT": "hang"}, timeout=1)
+        result = sim.invoke(name, {})
+    assert result.payload == {
+        "errorType": "Sandbox.Timedout",
+        "errorMessage": f"RequestId: {result.request_id} Error: Task timed out after 1.00 seconds",
+    }
+    assert re.search(r"INIT_REPORT Init Duration: \d+\.\d\d ms\tPhase: init\tStatus: timeout\n", result.logs)
+    assert result.logs.endswith("\tStatus: timeout\n")
+
+
+def test_a_runtime_over_its_memory_size_is_killed_as_out_of_memory(sim):
+    name = probe(sim, memory_size=128)
+    result = sim.invoke(name, {"steps": [], "allocate_mb": 400, "sleep": 30})
+    assert result.raw_payload == (
+        b'{"errorType":"Runtime.OutOfMemory","errorMessage":"RequestId: %s Error: Runtime exited with error: '
+        b'signal: killed"}' % result.request_id.encode()
+    )
+    assert "\tStatus: error\tError Type: Runtime.OutOfMemory\n" in result.logs
+
+
+def test_expect_100_continue_is_answered_before_the_body(sim):
+    name = probe(sim)
+    steps = [{"name": "answer", "path": "/invocation/{id}/response", "body": '"ok"',
+              "headers": {"Expect": "100-continue"}}]
+    result = sim.invoke(name, {"steps": steps})
+    assert raw_of(result, "answer") == b"HTTP/1.1 100 Continue\r\n\r\n" + ACCEPTED
+    assert result.payload == "ok"
+
+
+def test_injected_faults_apply_to_custom_runtimes(sim):
+    import signal
+
+    name = probe(sim)
+    sim.faults.init_error(name, error_type="Runtime.Injected", error_message="injected")
+    failed = sim.invoke(name, {})
+    assert failed.payload == {"errorMessage": "injected", "errorType": "Runtime.Injected"}
+    assert "\tStatus: error\tError Type: Runtime.Injected\n" in failed.logs
+    assert sim.invoke(name, {"n": 1}).payload == {"echo": {"n": 1}}
+    sim.faults.crash(name, signal=signal.SIGSEGV)
+    crashed = sim.invoke(name, {})
+    assert crashed.payload["errorMessage"].endswith("Error: Runtime exited with error: signal: segmentation fault")
+    sim.faults.timeout(name)
+    timed_out = sim.invoke(name, {})
+    assert timed_out.payload["errorType"] == "Sandbox.Timedout"
+    assert sim.invoke(name, {"n": 2}).payload == {"echo": {"n": 2}}
+
+
 # --- real runtimes ---------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ Init: ``PROBE_INIT`` (a function environment variable) may ask to post an init
 error (``init_error``), to exit with a code (``exit:3``) or to hang (``hang``).
 Invoke: the event lists ``steps``, HTTP requests made in order (``{id}`` in a
 path is the current request id); then ``exit`` ends the process with a code,
-``sleep`` waits, ``write`` creates that file and ``print`` is written to stdout. Without a step that answers,
+``allocate_mb`` takes memory, ``sleep`` waits, ``write`` creates that file and ``print`` is written to stdout. Without a step that answers,
 the probe posts ``{"echo": <event>}`` as the response.
 """
 
@@ -98,6 +98,9 @@ def main():
                 file.write("written by the probe")
         if "print" in event:
             print(event["print"], flush=True)
+        if "allocate_mb" in event:
+            hold = bytearray(event["allocate_mb"] << 20)
+            hold[::4096] = b"x" * len(hold[::4096])
         if "sleep" in event:
             time.sleep(event["sleep"])
         if "exit" in event:
