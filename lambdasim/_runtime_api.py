@@ -301,7 +301,9 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # A known path with the other method: Go's router answers 405 with no body.
             self._reply(405, b"", content_type=None)
         else:
-            self._reply(404, b"404 page not found\n", content_type="text/plain; charset=utf-8")
+            self._reply(404, b"404 page not found\n", [
+                ("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff"),
+            ])
 
     def _body(self) -> Optional[bytes]:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():

@@ -236,7 +236,7 @@ def test_unknown_paths_and_wrong_methods_answer_as_lambdas_router_does(sim):
     result = sim.invoke(name, {"steps": steps})
     assert raw_of(result, "unknown") == (
         b"HTTP/1.1 404 Not Found\r\nContent-Length: 19\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Date: <date>\r\n\r\n404 page not found\n"
+        b"Date: <date>\r\nX-Content-Type-Options: nosniff\r\n\r\n404 page not found\n"
     )
     assert raw_of(result, "method") == b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nDate: <date>\r\n\r\n"
 
