@@ -88,6 +88,7 @@ def _json(document: dict) -> bytes:
 
 ACCEPTED = _json({"status": "OK"})
 INVALID_REQUEST_ID = _error_body("InvalidRequestID", "Invalid request ID")
+INVALID_RESPONSE_MODE = _error_body("InvalidFunctionResponseMode", "Invalid function response mode")
 TOO_LARGE = _error_body(
     "RequestEntityTooLarge", f"Exceeded maximum allowed payload size ({MAX_PAYLOAD} bytes)."
 )
@@ -291,6 +292,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         match = _INVOCATION.fullmatch(self.path)
         if match:
             request_id, kind = match.groups()
+            mode = self.headers.get("Lambda-Runtime-Function-Response-Mode")
+            if kind == "response" and mode is not None and mode != "streaming":
+                self._reply(400, INVALID_RESPONSE_MODE)
+                return
             self._reply(*self.server.invocation_response(request_id, kind, body, error_type))
             return
         self._not_routed()

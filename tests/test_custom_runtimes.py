@@ -227,6 +227,24 @@ def test_a_response_of_exactly_the_limit_is_accepted(sim):
     assert result.function_error is None and len(result.raw_payload) == 6291556
 
 
+def test_an_unknown_response_mode_is_rejected_and_streaming_is_taken_whole(sim):
+    name = probe(sim)
+    steps = [
+        {"name": "bad", "path": "/invocation/{id}/response", "body": '"x"',
+         "headers": {"Lambda-Runtime-Function-Response-Mode": "buffered"}},
+        {"name": "streamed", "path": "/invocation/{id}/response", "body": '"streamed"', "chunked": True,
+         "headers": {"Lambda-Runtime-Function-Response-Mode": "streaming"}},
+    ]
+    result = sim.invoke(name, {"steps": steps})
+    body = b'{"errorMessage":"Invalid function response mode","errorType":"InvalidFunctionResponseMode"}\n'
+    assert raw_of(result, "bad") == (
+        b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\nContent-Type: application/json\r\n"
+        b"Date: <date>\r\n\r\n%s" % (len(body), body)
+    )
+    assert raw_of(result, "streamed") == ACCEPTED
+    assert result.payload == "streamed"
+
+
 def test_unknown_paths_and_wrong_methods_answer_as_lambdas_router_does(sim):
     name = probe(sim)
     steps = [
