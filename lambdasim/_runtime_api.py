@@ -11,9 +11,9 @@ runtime answered.
 Routes, status codes, bodies and the runtime state machine follow
 spec/lambda-controlplane.md §8 and the Runtime Interface Emulator it cites:
 state names and the "State transition from X to Y failed" wording are
-Lambda's own. Every body this server writes is compact JSON followed by a
-newline, with ``Content-Type: application/json``, as Lambda's Go encoder
-writes it.
+Lambda's own. Every JSON body this server writes is compact and followed by a
+newline, with ``Content-Type: application/json``, and headers and framing
+follow Go's HTTP server, as Lambda's Go code writes them.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ MAX_PAYLOAD = 6 * 1024 * 1024 + 100
 
 _PREFIX = "/2018-06-01/runtime"
 _INVOCATION = re.compile(r"/2018-06-01/runtime/invocation/([^/]*)/(response|error)")
+#: Go's server buffers this much of a body before it switches to chunked framing.
+_CHUNKING_THRESHOLD = 2048
 #: How long closing waits for each of the server's threads.
 _JOIN_SECONDS = 2.0
 
@@ -335,12 +337,21 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self, status: int, body: bytes, headers: Optional[List[tuple]] = None,
         content_type: Optional[str] = "application/json",
     ) -> None:
-        fields = [("Content-Length", str(len(body)))]
-        if headers is None and content_type:
-            fields.append(("Content-Type", content_type))
+        """Write a response as Go's HTTP server does: the handler's headers in sorted
+        order, then ``Date``, ``Content-Length`` (or chunked framing for a body over
+        2 KB), and ``Connection: close`` when the request asked for it."""
+        if headers is None:
+            headers = [("Content-Type", content_type)] if content_type else []
+        fields = sorted(headers, key=lambda field: field[0])
         fields.append(("Date", email.utils.formatdate(usegmt=True)))
-        fields += headers or []
-        fields.sort(key=lambda field: field[0])
+        chunked = len(body) > _CHUNKING_THRESHOLD
+        if not chunked:
+            fields.append(("Content-Length", str(len(body))))
+        if self.close_connection:
+            fields.append(("Connection", "close"))
+        if chunked:
+            fields.append(("Transfer-Encoding", "chunked"))
+            body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
         phrase = self.responses.get(status, ("",))[0]
         head = f"HTTP/1.1 {status} {phrase}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in fields)
         self.wfile.write(head.encode("latin-1") + b"\r\n" + body)

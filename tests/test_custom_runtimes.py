@@ -26,13 +26,18 @@ PROBE = CUSTOM / "probe"
 _DATE = re.compile(rb"\r\nDate: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 
-ACCEPTED = (
-    b"HTTP/1.1 202 Accepted\r\nContent-Length: 16\r\nContent-Type: application/json\r\nDate: <date>\r\n\r\n"
-    b'{"status":"OK"}\n'
-)
-INVALID_REQUEST_ID = (
-    b"HTTP/1.1 400 Bad Request\r\nContent-Length: 69\r\nContent-Type: application/json\r\nDate: <date>\r\n\r\n"
-    b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}\n'
+def response(status, body, headers=(("Content-Type", "application/json"),)):
+    """A response as the probe receives it (it asks to close each connection), Date masked:
+    the handler's headers, then Date, Content-Length and Connection, as Go's server orders them."""
+    head = "".join("%s: %s\r\n" % field for field in headers)
+    return (
+        "HTTP/1.1 %s\r\n%sDate: <date>\r\nContent-Length: %d\r\nConnection: close\r\n\r\n" % (status, head, len(body))
+    ).encode() + body
+
+
+ACCEPTED = response("202 Accepted", b'{"status":"OK"}\n')
+INVALID_REQUEST_ID = response(
+    "400 Bad Request", b'{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}\n'
 )
 
 
@@ -41,10 +46,7 @@ def forbidden(current, wanted):
         '{"errorMessage":"State transition from %s to %s failed for runtime. Error: State transition is not '
         'allowed","errorType":"InvalidStateTransition"}\n' % (current, wanted)
     ).encode()
-    return (
-        b"HTTP/1.1 403 Forbidden\r\nContent-Length: %d\r\nContent-Type: application/json\r\nDate: <date>\r\n\r\n"
-        % len(body)
-    ) + body
+    return response("403 Forbidden", body)
 
 
 def probe(sim, name="probe", environment=None, runtime="provided.al2023", code=PROBE, **settings):
@@ -85,12 +87,12 @@ def test_next_gives_the_event_with_lambdas_headers_byte_for_byte(sim):
     raw = raw_of(result, "next")
     deadline = re.search(rb"Lambda-Runtime-Deadline-Ms: (\d+)\r\n", raw).group(1)
     body = b'{"hello":"world"}'
-    assert raw == (
-        b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nContent-Type: application/json\r\nDate: <date>\r\n"
-        b"Lambda-Runtime-Aws-Request-Id: %s\r\nLambda-Runtime-Deadline-Ms: %s\r\n"
-        b"Lambda-Runtime-Invoked-Function-Arn: arn:aws:lambda:us-east-1:123456789012:function:probe\r\n\r\n%s"
-        % (len(body), result.request_id.encode(), deadline, body)
-    )
+    assert raw == response("200 OK", body, [
+        ("Content-Type", "application/json"),
+        ("Lambda-Runtime-Aws-Request-Id", result.request_id),
+        ("Lambda-Runtime-Deadline-Ms", deadline.decode()),
+        ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:probe"),
+    ])
     assert raw_of(result, "response") == ACCEPTED
 
 
@@ -117,8 +119,22 @@ def test_an_empty_payload_reaches_the_runtime_as_an_empty_object(sim):
     name = probe(sim)
     result = sim.invoke(name)
     raw = raw_of(result, "next")
-    assert raw.startswith(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n") and raw.endswith(b"\r\n\r\n{}")
+    assert raw.endswith(b"\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}")
     assert result.payload == {"echo": {}}
+
+
+def test_an_event_over_2_kb_comes_with_chunked_framing_as_gos_server_sends_it(sim):
+    name = probe(sim)
+    event = {"text": "x" * 3000}
+    result = sim.invoke(name, event)
+    raw = raw_of(result, "next")
+    body = json.dumps(event, separators=(",", ":")).encode()
+    assert raw.endswith(
+        b"\r\nDate: <date>\r\nConnection: close\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n"
+        % (len(body), body)
+    )
+    assert b"Content-Length" not in raw
+    assert result.payload == {"echo": event}
 
 
 def test_a_second_next_during_an_invoke_gets_the_same_invoke_again(sim):
@@ -207,10 +223,7 @@ def test_an_oversize_response_is_refused_and_the_invoker_gets_response_size_too_
     steps = [{"name": "big", "path": "/invocation/{id}/response", "body": {"size": 6 * 1024 * 1024 + 101}}]
     result = sim.invoke(name, {"steps": steps})
     body = b'{"errorMessage":"Exceeded maximum allowed payload size (6291556 bytes).","errorType":"RequestEntityTooLarge"}\n'
-    assert raw_of(result, "big") == (
-        b"HTTP/1.1 413 Request Entity Too Large\r\nContent-Length: %d\r\nContent-Type: application/json\r\n"
-        b"Date: <date>\r\n\r\n%s" % (len(body), body)
-    )
+    assert raw_of(result, "big") == response("413 Request Entity Too Large", body)
     assert result.function_error == "Unhandled"
     assert result.raw_payload == (
         b'{"errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).", '
@@ -237,10 +250,7 @@ def test_an_unknown_response_mode_is_rejected_and_streaming_is_taken_whole(sim):
     ]
     result = sim.invoke(name, {"steps": steps})
     body = b'{"errorMessage":"Invalid function response mode","errorType":"InvalidFunctionResponseMode"}\n'
-    assert raw_of(result, "bad") == (
-        b"HTTP/1.1 400 Bad Request\r\nContent-Length: %d\r\nContent-Type: application/json\r\n"
-        b"Date: <date>\r\n\r\n%s" % (len(body), body)
-    )
+    assert raw_of(result, "bad") == response("400 Bad Request", body)
     assert raw_of(result, "streamed") == ACCEPTED
     assert result.payload == "streamed"
 
@@ -252,11 +262,10 @@ def test_unknown_paths_and_wrong_methods_answer_as_lambdas_router_does(sim):
         {"name": "method", "method": "POST", "path": "/invocation/next", "body": ""},
     ]
     result = sim.invoke(name, {"steps": steps})
-    assert raw_of(result, "unknown") == (
-        b"HTTP/1.1 404 Not Found\r\nContent-Length: 19\r\nContent-Type: text/plain; charset=utf-8\r\n"
-        b"Date: <date>\r\nX-Content-Type-Options: nosniff\r\n\r\n404 page not found\n"
-    )
-    assert raw_of(result, "method") == b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nDate: <date>\r\n\r\n"
+    assert raw_of(result, "unknown") == response("404 Not Found", b"404 page not found\n", [
+        ("Content-Type", "text/plain; charset=utf-8"), ("X-Content-Type-Options", "nosniff"),
+    ])
+    assert raw_of(result, "method") == response("405 Method Not Allowed", b"", [])
 
 
 def test_init_error_after_init_is_forbidden(sim):

@@ -48,6 +48,19 @@ def emit(name, raw):
     print("PROBE " + json.dumps({"name": name, "raw": raw.decode("latin-1")}), flush=True)
 
 
+def body_of(raw):
+    head, body = raw.split(b"\r\n\r\n", 1)
+    if header(raw, "Transfer-Encoding") != "chunked":
+        return body
+    data = b""
+    while True:
+        size_line, body = body.split(b"\r\n", 1)
+        size = int(size_line, 16)
+        if not size:
+            return data
+        data, body = data + body[:size], body[size + 2:]
+
+
 def header(raw, name):
     for line in raw.split(b"\r\n\r\n", 1)[0].split(b"\r\n")[1:]:
         key, _, value = line.partition(b": ")
@@ -89,7 +102,7 @@ def main():
         raw = request("GET", BASE + "/invocation/next")
         emit("next", raw)
         request_id = header(raw, "Lambda-Runtime-Aws-Request-Id")
-        event = json.loads(raw.split(b"\r\n\r\n", 1)[1])
+        event = json.loads(body_of(raw))
         if not isinstance(event, dict):
             event = {}
         answered = run_steps(event.get("steps", []), request_id)
