@@ -436,20 +436,20 @@ def test_a_runtime_that_answers_and_then_exits_keeps_its_answer(sim):
 
 
 def test_concurrent_invokes_get_environments_with_their_own_runtime_api(sim):
+    import time
+
     name = probe(sim)
-    barrier = threading.Barrier(2)
     results = []
-
-    def invoke():
-        barrier.wait(10)
-        results.append(sim.invoke(name, {"sleep": 0.5}))
-
-    threads = [threading.Thread(target=invoke) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert [r.function_error for r in results] == [None, None]
+    busy = threading.Thread(target=lambda: results.append(sim.invoke(name, {"sleep": 2})))
+    busy.start()
+    waited_until = time.monotonic() + 10
+    while not sim.environments(name) and time.monotonic() < waited_until:
+        time.sleep(0.01)
+    # The first environment is busy with its invoke: this one scales out.
+    second = sim.invoke(name, {"n": 2})
+    busy.join(30)
+    assert second.cold_start and second.payload == {"echo": {"n": 2}}
+    assert [r.payload for r in results] == [{"echo": {"sleep": 2}}]
     environments = sim.environments(name)
     assert len(environments) == 2
     assert environments[0].runtime_api != environments[1].runtime_api
