@@ -36,6 +36,11 @@ MAX_PAYLOAD = 6 * 1024 * 1024 + 100
 
 _PREFIX = "/2018-06-01/runtime"
 _INVOCATION = re.compile(r"/2018-06-01/runtime/invocation/([^/]*)/(response|error)")
+#: Go's status texts (Python's differ across versions: 413 is "Content Too Large" in 3.13).
+_REASONS = {
+    200: "OK", 202: "Accepted", 400: "Bad Request", 403: "Forbidden", 404: "Not Found",
+    405: "Method Not Allowed", 413: "Request Entity Too Large",
+}
 #: Go's server buffers this much of a body before it switches to chunked framing.
 _CHUNKING_THRESHOLD = 2048
 #: How long closing waits for each of the server's threads.
@@ -352,7 +357,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         if chunked:
             fields.append(("Transfer-Encoding", "chunked"))
             body = b"%x\r\n%s\r\n0\r\n\r\n" % (len(body), body)
-        phrase = self.responses.get(status, ("",))[0]
+        phrase = _REASONS[status]
         head = f"HTTP/1.1 {status} {phrase}\r\n" + "".join(f"{name}: {value}\r\n" for name, value in fields)
         self.wfile.write(head.encode("latin-1") + b"\r\n" + body)
         self.wfile.flush()
