@@ -340,6 +340,20 @@ def test_a_bootstrap_that_is_not_executable_cannot_start(sim, tmp_path):
     }
 
 
+def test_a_bootstrap_whose_interpreter_is_missing_cannot_start(sim, tmp_path):
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "bootstrap").write_text("#!/nonexistent/interpreter\n")
+    os.chmod(code / "bootstrap", 0o755)
+    name = probe(sim, code=code)
+    result = sim.invoke(name, {})
+    root = sim.environments(name)[0].task_root
+    assert result.payload == {
+        "errorType": "Runtime.InvalidEntrypoint",
+        "errorMessage": f"Error: fork/exec {root}/bootstrap: no such file or directory",
+    }
+
+
 def test_a_zip_package_keeps_the_bootstraps_executable_bit(sim, tmp_path):
     archive = tmp_path / "code.zip"
     with zipfile.ZipFile(archive, "w") as zipped:
