@@ -12,8 +12,9 @@ from typing import Dict, Optional
 from .. import _clock
 from .._code import CodePackage
 from .._config import FunctionConfig
+from ._custom import CustomRuntimeEnvironment
 from ._environment import ExecutionEnvironment, Sandbox
-from ._spec import environment_variables, log_stream_name, passthrough_variables, python_path
+from ._spec import bootstrap_candidates, environment_variables, log_stream_name, passthrough_variables, python_path
 from ._zygote import RUNTIME_DIR, Zygote
 
 
@@ -94,7 +95,12 @@ class EnvironmentFactory:
             },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
-        return ExecutionEnvironment(
+        kind = ExecutionEnvironment
+        if config.runtime.startswith("provided"):
+            # A custom runtime: the process execs its bootstrap (docs/custom-runtimes.md).
+            kind = CustomRuntimeEnvironment
+            spec["bootstrap"] = bootstrap_candidates(task_root)
+        return kind(
             zygote=self.zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
             version=version, memory_limit_mb=config.memory_size if self.enforce_memory else None,
         )

@@ -78,6 +78,9 @@ def environment_variables(
     }
     if _version_tuple(runtime) >= (3, 12):
         env["LC_CTYPE"] = "C.UTF-8"
+    if runtime.startswith("provided"):
+        # Not set for provided runtimes (spec/lambda-controlplane.md §2.4).
+        del env["AWS_EXECUTION_ENV"]
     env.update(passthrough)
     if lambda_endpoint is not None:
         env["AWS_ENDPOINT_URL_LAMBDA"] = lambda_endpoint
@@ -103,6 +106,12 @@ def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_
         major, minor = _version_tuple(runtime)
         entries += [f"/opt/python/lib/python{major}.{minor}/site-packages", "/opt/python"]
     return entries
+
+
+def bootstrap_candidates(task_root: str) -> list:
+    """Where a custom runtime's executable is looked for, in Lambda's order (controlplane §8):
+    the code's ``bootstrap``, then a layer's ``/opt/bootstrap``."""
+    return [os.path.join(task_root, "bootstrap"), "/opt/bootstrap"]
 
 
 def _version_tuple(runtime: str) -> tuple:
