@@ -28,6 +28,8 @@ class FunctionRecord:
     #: update InProgress; the next read sees Active/Successful with a new
     #: RevisionId, as AWS's state change gives one (spec controlplane §3).
     transition: Optional[str] = "creating"
+    #: The function's layers as resolved when they were configured (``_layers.ResolvedLayer``).
+    layers: tuple = ()
 
 
 def touch(function: FunctionRecord) -> None:
@@ -63,6 +65,8 @@ def describe(function: FunctionRecord, *, arn: str, region: str, updating: bool 
     }
     if config.environment is not None:
         answer["Environment"] = {"Variables": dict(config.environment)}
+    if function.layers:
+        answer["Layers"] = [layer.describe() for layer in function.layers]
     if function.transition == "creating" and not updating:
         answer.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         function.transition = "created"

@@ -21,8 +21,10 @@ from ._errors import InvalidParameterValueException, InvalidRequestContentExcept
 __all__ = [
     "CODE_UNSUPPORTED",
     "CREATE_UNSUPPORTED",
+    "LAYER_CONTENT_UNSUPPORTED",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
+    "layer_settings",
     "refuse_unsupported",
     "settings",
     "structure",
@@ -138,3 +140,22 @@ def zip_file(document: Mapping[str, Any], operation: str, prefix: str = "") -> b
         raise InvalidRequestContentException(
             _errors.request_body_not_json(f"{prefix}ZipFile is not valid base64")
         ) from None
+
+
+# --- layers ---------------------------------------------------------------------
+
+LAYER_CONTENT_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion")
+
+_LAYER_SETTINGS = {
+    "Description": "description",
+    "CompatibleRuntimes": "compatible_runtimes",
+    "CompatibleArchitectures": "compatible_architectures",
+    "LicenseInfo": "license_info",
+}
+
+
+def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """``publish_layer_version`` keywords for the PublishLayerVersion members present."""
+    return {
+        keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
+    }

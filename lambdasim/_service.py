@@ -26,6 +26,7 @@ from ._errors import (
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
 from ._faults import Faults
 from ._function import FunctionRecord, describe, new_revision, timestamp, touch
+from ._layers import LayerRegistry, unzipped_size
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -91,6 +92,9 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        self._layers = LayerRegistry(
+            region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
+        )
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -140,8 +144,9 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
-            function = FunctionRecord(config, package, new_revision(), timestamp())
+            function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
             self._functions[function_name] = function
             return describe(function, arn=self._arn(function.config.function_name), region=self.region)
 
@@ -194,6 +199,8 @@ class LambdaSim:
         with self._lock:
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            if "layers" in changes:
+                function.layers = self._resolve_layers(config, function.code, function.layers)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
             function.config = config
             touch(function)
@@ -368,6 +375,81 @@ class LambdaSim:
             old.close()
         return function.pool.environments()
 
+    # --- layers -------------------------------------------------------------
+    # Layer versions (docs/layers.md). The registry is lambdasim/_layers.py.
+
+    def publish_layer_version(
+        self,
+        layer_name: str,
+        *,
+        content: CodeSource,
+        description: str = "",
+        compatible_runtimes: Optional[List[str]] = None,
+        compatible_architectures: Optional[List[str]] = None,
+        license_info: Optional[str] = None,
+    ) -> dict:
+        """Publish a new version of a layer from a directory, a ``.zip`` file or zip bytes.
+
+        Returns AWS's ``PublishLayerVersion`` answer (``LayerVersionArn``, ``Version``, ...).
+        """
+        self._check_open()
+        version = self._layers.publish(
+            layer_name, content=content, created_date=timestamp(), description=description,
+            compatible_runtimes=compatible_runtimes or (),
+            compatible_architectures=compatible_architectures or (), license_info=license_info,
+        )
+        return version.describe()
+
+    def get_layer_version(self, layer_name: str, version_number: int) -> dict:
+        self._check_open()
+        return self._layers.get(layer_name, version_number).describe()
+
+    def get_layer_version_by_arn(self, arn: str) -> dict:
+        self._check_open()
+        return self._layers.get_by_arn(arn).describe()
+
+    def list_layer_versions(
+        self, layer_name: str, *, compatible_runtime: Optional[str] = None,
+        compatible_architecture: Optional[str] = None,
+    ) -> dict:
+        """``ListLayerVersions``: the layer's live versions, newest first."""
+        self._check_open()
+        versions = self._layers.list_versions(
+            layer_name, compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {"LayerVersions": [version.list_item() for version in versions]}
+
+    def list_layers(
+        self, *, compatible_runtime: Optional[str] = None, compatible_architecture: Optional[str] = None
+    ) -> dict:
+        """``ListLayers``: each layer with its latest (matching) version, by name."""
+        self._check_open()
+        layers = self._layers.list_layers(
+            compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {
+            "Layers": [
+                {"LayerName": name, "LayerArn": version.layer_arn, "LatestMatchingVersion": version.list_item()}
+                for name, version in layers
+            ]
+        }
+
+    def delete_layer_version(self, layer_name: str, version_number: int) -> None:
+        """Delete a version; functions that use it keep its content. A missing version is a silent success."""
+        self._check_open()
+        self._layers.delete(layer_name, version_number)
+
+    def _resolve_layers(self, config: FunctionConfig, package: CodePackage, in_use: tuple = ()) -> tuple:
+        if not config.layers:
+            return ()
+        # A callable's root is a whole project: its size means nothing (docs/layers.md).
+        own = 0 if package.handler is not None else unzipped_size(package.root)
+        return self._layers.resolve(
+            config.layers, code_unzipped=own, in_use=[layer.arn for layer in in_use]
+        )
+
+    # --- end of layers ---------------------------------------------------------
+
     # --- boto3 --------------------------------------------------------------
 
     def client(self, region_name: Optional[str] = None, **kwargs: Any) -> Any:
@@ -451,7 +533,9 @@ class LambdaSim:
             old.close()
         if env is not None:
             return env
-        env = self._factory.create(function.config, function.code, version)
+        env = self._factory.create(
+            function.config, function.code, version, [layer.root for layer in function.layers]
+        )
         function.pool.add_busy(env)
         return env
 

@@ -67,6 +67,13 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        # layers
+        ("GET", "/2018-10-31/layers?find=LayerVersion"): "GetLayerVersionByArn",
+        ("POST", "/2018-10-31/layers/{LayerName}/versions"): "PublishLayerVersion",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions"): "ListLayerVersions",
+        ("GET", "/2018-10-31/layers"): "ListLayers",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "GetLayerVersion",
+        ("DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "DeleteLayerVersion",
     }
 
 
@@ -115,10 +122,11 @@ def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basi
 
 
 def test_operations_told_apart_by_their_query_are_named_correctly(router):
-    _, _, by_arn = error_of(call(router, "GET", "/2018-10-31/layers", query="find=LayerVersion&Arn=x"))
-    _, _, layers = error_of(call(router, "GET", "/2018-10-31/layers"))
-    assert "GetLayerVersionByArn" in by_arn["Message"]
-    assert "ListLayers" in layers["Message"]
+    path = "/2019-09-30/functions/echo/provisioned-concurrency"
+    _, _, listing = error_of(call(router, "GET", path, query="List=ALL"))
+    _, _, single = error_of(call(router, "GET", path, query="Qualifier=1"))
+    assert "ListProvisionedConcurrencyConfigs" in listing["Message"]
+    assert "GetProvisionedConcurrencyConfig " in single["Message"]
 
 
 def test_asynchronous_invokes_are_501_with_the_services_message(router, basic):

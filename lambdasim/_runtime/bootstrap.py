@@ -63,7 +63,10 @@ def _enter_sandbox(sandbox, commands, control, namespace_fds):
     else:
         for _, target in staged:
             os.makedirs(target, exist_ok=True)
-        linux.enter_new_sandbox(sandbox["tmp_size_mb"], list(sandbox.get("binds", ())) + staged)
+        linux.enter_new_sandbox(
+            sandbox["tmp_size_mb"], list(sandbox.get("binds", ())) + staged,
+            sandbox.get("layers", ()), sandbox.get("empty_dir"),
+        )
         _hand_over_sandbox(commands, control)
     moved = dict(staged)
     sys.path[:] = [moved.get(entry, entry) for entry in sys.path]

@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from .. import _clock
 from .._code import CodePackage
@@ -39,12 +39,20 @@ class EnvironmentFactory:
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
+        #: The bottom layer of every /opt overlay (see linux.mount_layers).
+        self._empty = os.path.join(self.workdir, "empty")
+        os.mkdir(self._empty)
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def create(self, config: FunctionConfig, code: CodePackage, version: str) -> ExecutionEnvironment:
-        """A new (cold) environment for one version of a function."""
+    def create(
+        self, config: FunctionConfig, code: CodePackage, version: str, layers: Sequence[str] = ()
+    ) -> ExecutionEnvironment:
+        """A new (cold) environment for one version of a function.
+
+        ``layers`` are the directories laid out under ``/opt``, in the function's order.
+        """
         self.zygote.start()
         private = self.private_tmp and not self.zygote.namespace_problem
         if self.private_tmp and not private and not self._warned_fallback:
@@ -80,11 +88,15 @@ class EnvironmentFactory:
             "runtime": config.runtime,
             "task_root": task_root,
             "env": env,
-            "sys_path": python_path(config.runtime, config.environment, task_root),
+            "sys_path": python_path(
+                config.runtime, config.environment, task_root, None if private or not layers else layers
+            ),
             "drop_sys_path": [RUNTIME_DIR],
             "sandbox": {
                 "mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds,
                 "staging_root": os.path.join(self.workdir, "paths"),
+                "layers": list(layers) if private else [],
+                "empty_dir": self._empty,
             },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
