@@ -20,7 +20,9 @@ def site_packages(event, context):
 
 def listing(event, context):
     found = []
-    for directory, _, files in os.walk("/opt"):
+    for directory, subdirs, files in os.walk("/opt"):
+        # Bytecode a directory-mode test wrote into the layer's own directory.
+        subdirs[:] = [name for name in subdirs if name != "__pycache__"]
         found += [os.path.join(directory, name) for name in files]
     return sorted(found)
 
