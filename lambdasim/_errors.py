@@ -149,9 +149,13 @@ class AccessDeniedException(LambdaSimError, PermissionError):
 
 
 class _KMSException(LambdaSimError):
-    """Lambda could not decrypt the function's environment variables at invoke (HTTP 502)."""
+    """Lambda could not decrypt the function's environment variables at invoke (HTTP 502).
+
+    A 502, but the user's fault (their key): the wire body says ``"Type": "User"``.
+    """
 
     status_code = 502
+    wire_type = "User"
 
 
 class KMSAccessDeniedException(_KMSException):

@@ -11,6 +11,7 @@ import attrs
 from . import _clock
 from ._code import CodePackage
 from ._config import FunctionConfig
+from ._config_checks import describe_vpc
 from ._platform import runtime_version_arn
 from ._sandbox._pool import EnvironmentPool
 
@@ -61,12 +62,16 @@ def describe(function: FunctionRecord, *, arn: str, region: str, updating: bool 
         "EphemeralStorage": {"Size": config.ephemeral_storage},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "RuntimeVersionConfig": {"RuntimeVersionArn": runtime_version_arn(config.runtime, region)},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": config.log_group, **dict(config.logging_config or {})},
+        "LoggingConfig": _logging_config(config),
     }
     if config.environment is not None:
         answer["Environment"] = {"Variables": dict(config.environment)}
     if function.layers:
         answer["Layers"] = [layer.describe() for layer in function.layers]
+    if config.vpc_config is not None:
+        answer["VpcConfig"] = describe_vpc(config.vpc_config)
+    if config.kms_key_arn:
+        answer["KMSKeyArn"] = config.kms_key_arn
     if function.transition == "creating" and not updating:
         answer.update(State="Pending", StateReason="The function is being created.", StateReasonCode="Creating")
         function.transition = "created"
@@ -81,6 +86,17 @@ def describe(function: FunctionRecord, *, arn: str, region: str, updating: bool 
             function.transition = None
             function.revision_id = answer["RevisionId"] = new_revision()
         answer.update(State="Active", LastUpdateStatus="Successful")
+    return answer
+
+
+def _logging_config(config: FunctionConfig) -> Dict[str, Any]:
+    """``LoggingConfig``: JSON functions show their levels, ``INFO`` unless set."""
+    given = dict(config.logging_config or {})
+    answer: Dict[str, Any] = {"LogFormat": given.get("LogFormat", "Text")}
+    if answer["LogFormat"] == "JSON":
+        answer["ApplicationLogLevel"] = given.get("ApplicationLogLevel", "INFO")
+        answer["SystemLogLevel"] = given.get("SystemLogLevel", "INFO")
+    answer["LogGroup"] = config.log_group
     return answer
 
 

@@ -154,7 +154,7 @@ def error_response(error: LambdaSimError, request_id: str) -> RestResponse:
     if isinstance(error, TooManyRequestsException):
         document["Reason"] = error.reason
     if not isinstance(error, ValidationException):
-        document["Type"] = "Service" if error.status_code >= 500 else "User"
+        document["Type"] = getattr(error, "wire_type", None) or ("Service" if error.status_code >= 500 else "User")
     document[error.message_key] = error.message
     body = _json_bytes(document)
     headers = {

@@ -27,6 +27,7 @@ from ._event import RequestIds, check_enum, decode_client_context, event_bytes
 from ._faults import Faults
 from ._function import FunctionRecord, describe, new_revision, timestamp, touch
 from ._layers import LayerRegistry, unzipped_size
+from ._roles import RoleRegistry
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -95,6 +96,7 @@ class LambdaSim:
         self._layers = LayerRegistry(
             region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
         )
+        self._roles = RoleRegistry(account_id=account_id)
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -144,6 +146,7 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
             layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
             function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
@@ -199,6 +202,7 @@ class LambdaSim:
         with self._lock:
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
             if "layers" in changes:
                 function.layers = self._resolve_layers(config, function.code, function.layers)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
@@ -305,6 +309,9 @@ class LambdaSim:
         reason = faults.take("throttle", name)
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+        kms = faults.take("kms", name)
+        if kms is not None:
+            raise kms.exception(config.kms_key_arn, self.region, self.account_id)
         unreserved = self._concurrency.acquire(name)
         try:
             always_cold = self._always_cold or faults.always_cold(name)
@@ -449,6 +456,23 @@ class LambdaSim:
         )
 
     # --- end of layers ---------------------------------------------------------
+
+    # --- roles ----------------------------------------------------------------
+
+    def register_role(
+        self, role: str, *, trust_policy: Optional[dict] = None, policies: Optional[list] = None
+    ) -> str:
+        """Make a role known, so functions that use it are checked as AWS checks them (docs/configuration.md).
+
+        ``role`` is a role ARN or a name (ARN in this simulator's account);
+        ``trust_policy`` a trust policy document (default: Lambda may assume the
+        role); ``policies`` permission policy documents or AWS managed policy
+        ARNs. Registering a role again replaces it. Returns the role ARN.
+        """
+        self._check_open()
+        return self._roles.register(role, trust_policy=trust_policy, policies=policies or ()).arn
+
+    # --- end of roles ------------------------------------------------------------
 
     # --- boto3 --------------------------------------------------------------
 

@@ -168,7 +168,9 @@ def test_create_function_is_201_and_translates_pascal_case_members(router):
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert configuration["Architectures"] == ["arm64"]
     assert configuration["TracingConfig"] == {"Mode": "Active"}
-    assert configuration["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": "/aws/lambda/echo"}
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/echo",
+    }
 
 
 def test_an_environment_without_variables_is_an_empty_map(router):
