@@ -27,6 +27,7 @@ from ._event import RequestIds, check_enum, decode_client_context, event_bytes
 from ._faults import Faults
 from ._function import FunctionRecord, describe, new_revision, timestamp, touch
 from ._layers import LayerRegistry, unzipped_size
+from ._platform_log import LogSettings, Trace
 from ._roles import RoleRegistry
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
@@ -328,6 +329,8 @@ class LambdaSim:
                 crash=faults.take("crash", name),
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
+                log_settings=LogSettings.of(config.logging_config),
+                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
             )
             try:
                 result = _invocation.run(env, request)

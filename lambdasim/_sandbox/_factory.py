@@ -83,6 +83,11 @@ class EnvironmentFactory:
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
         )
+        logging_config = config.logging_config or {}
+        if logging_config.get("LogFormat") == "JSON":
+            # What Lambda tells the runtime in JSON mode (spec §5.3); the platform's value wins.
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = logging_config.get("ApplicationLogLevel", "INFO")
         spec = {
             "handler": config.handler,
             "runtime": config.runtime,
