@@ -115,8 +115,11 @@ class LogLines(List[str]):
                 document = json.loads(stripped)
             except ValueError:
                 document = None
-            if isinstance(document, dict) and isinstance(document.get("level"), str):
-                level = document["level"].upper() if document["level"].upper() in _APPLICATION_RANK else "INFO"
+            if isinstance(document, dict):
+                # The runtime's own error records say "log_level" (spec §2.4).
+                named = document.get("level", document.get("log_level"))
+                if isinstance(named, str) and named.upper() in _APPLICATION_RANK:
+                    level = named.upper()
         return _APPLICATION_RANK[level] >= _APPLICATION_RANK[self.settings.application_level]
 
     # --- the platform's lines ----------------------------------------------------

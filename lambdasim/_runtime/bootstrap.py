@@ -39,7 +39,7 @@ def run(spec, fds):
         import logging
 
         logging.warning(errors.INIT_WARNING)
-        sys.stdout.write(errors.log_error_text(doc))
+        sys.stdout.write(_log_error(doc, ensure_ascii))
         sys.stdout.flush()
         protocol.write_frame(
             control, {"op": "init_error", "error_type": doc["errorType"]},
@@ -187,7 +187,7 @@ def _serve(commands, control, handler, utf8):
 
 def _send_error(control, doc, ensure_ascii, log):
     if log:
-        sys.stdout.write(errors.log_error_text(doc))
+        sys.stdout.write(_log_error(doc, ensure_ascii))
     sys.stdout.flush()
     sys.stderr.flush()
     protocol.write_frame(
@@ -196,6 +196,15 @@ def _send_error(control, doc, ensure_ascii, log):
         errors.dumps_error(doc, ensure_ascii=ensure_ascii),
     )
     logs.set_request_id("")
+
+
+def _log_error(doc, ensure_ascii):
+    # JSON functions log errors as one JSON object (spec §2.4).
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        import time
+
+        return errors.log_error_json(doc, time.time(), ensure_ascii=ensure_ascii)
+    return errors.log_error_text(doc)
 
 
 def _crash(crash):
