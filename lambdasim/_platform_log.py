@@ -13,7 +13,8 @@ When tracing is ``Active`` the ``REPORT`` event carries the ``XRAY`` line.
 from __future__ import annotations
 
 import json
-import secrets
+import os
+import random
 import time
 from typing import Any, Dict, List, Optional
 
@@ -39,6 +40,10 @@ _APPLICATION_RANK = {
 }
 
 
+# Trace ids need to be unique, not secret: a seeded generator costs no system call.
+_ids = random.Random(os.urandom(16))
+
+
 @attrs.frozen
 class Trace:
     """One invocation's X-Ray trace header (spec §7.1): ``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>``."""
@@ -50,7 +55,8 @@ class Trace:
     @classmethod
     def new(cls, sampled: bool, now: Optional[float] = None) -> "Trace":
         seconds = int(_clock.wall() if now is None else now)
-        return cls(f"1-{seconds:08x}-{secrets.token_hex(12)}", secrets.token_hex(8), sampled)
+        bits = _ids.getrandbits(160)
+        return cls(f"1-{seconds:08x}-{bits >> 64:024x}", f"{bits & 0xFFFFFFFFFFFFFFFF:016x}", sampled)
 
     @property
     def header(self) -> str:
@@ -82,6 +88,8 @@ _TEXT = LogSettings()
 
 class LogLines(List[str]):
     """One invocation's log, in order, with the platform's lines written in the function's format."""
+
+    __slots__ = ("settings", "trace", "_function_name", "_version", "_function_arn", "_memory_size", "_log_stream")
 
     def __init__(
         self, settings: LogSettings = _TEXT, trace: Optional[Trace] = None, *,

@@ -65,6 +65,7 @@ class LambdaSim:
         enforce_memory: bool = True,
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
         cold_start: str = "reuse",
+        freeze_idle: bool = True,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -86,7 +87,7 @@ class LambdaSim:
         self._lock = threading.RLock()
         self._factory = EnvironmentFactory(
             self._zygote, region=region, private_tmp=private_tmp, enforce_memory=enforce_memory,
-            passthrough_env=passthrough_env,
+            passthrough_env=passthrough_env, freeze_idle=freeze_idle,
         )
         #: Where this simulator keeps extracted code and sandbox directories.
         self._workdir = self._factory.workdir

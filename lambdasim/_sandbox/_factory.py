@@ -26,12 +26,14 @@ class EnvironmentFactory:
     """
 
     def __init__(
-        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple
+        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple,
+        freeze_idle: bool = True,
     ) -> None:
         self.zygote = zygote
         self.region = region
         self.private_tmp = private_tmp
         self.enforce_memory = enforce_memory
+        self.freeze_idle = freeze_idle
         self._passthrough = passthrough_variables(passthrough_env)
         base = _workdir_base()
         _remove_abandoned_workdirs(base)
@@ -108,6 +110,7 @@ class EnvironmentFactory:
         return ExecutionEnvironment(
             zygote=self.zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
             version=version, memory_limit_mb=config.memory_size if self.enforce_memory else None,
+            freeze_idle=self.freeze_idle,
         )
 
     def _staging_dir(self, code_root: str) -> str:
