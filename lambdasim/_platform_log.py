@@ -44,13 +44,19 @@ _APPLICATION_RANK = {
 _ids = random.Random(os.urandom(16))
 
 
-@attrs.frozen
 class Trace:
-    """One invocation's X-Ray trace header (spec §7.1): ``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>``."""
+    """One invocation's X-Ray trace header (spec §7.1): ``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=<0|1>``.
 
-    root: str
-    parent: str
-    sampled: bool
+    A plain class with the header built once: one is made for every invoke.
+    """
+
+    __slots__ = ("root", "parent", "sampled", "header")
+
+    def __init__(self, root: str, parent: str, sampled: bool) -> None:
+        self.root = root
+        self.parent = parent
+        self.sampled = sampled
+        self.header = f"Root={root};Parent={parent};Sampled={1 if sampled else 0}"
 
     @classmethod
     def new(cls, sampled: bool, now: Optional[float] = None) -> "Trace":
@@ -58,9 +64,8 @@ class Trace:
         bits = _ids.getrandbits(160)
         return cls(f"1-{seconds:08x}-{bits >> 64:024x}", f"{bits & 0xFFFFFFFFFFFFFFFF:016x}", sampled)
 
-    @property
-    def header(self) -> str:
-        return f"Root={self.root};Parent={self.parent};Sampled={1 if self.sampled else 0}"
+    def __repr__(self) -> str:
+        return f"Trace({self.header!r})"
 
     def xray_line(self) -> str:
         """The second line of the ``REPORT`` event of a traced invocation (§5.1)."""

@@ -181,6 +181,8 @@ def _serve(commands, control, handler, utf8):
         reply = {"op": "result", "maxrss_kb": _max_rss_kb()}
         if isinstance(result, bytes):
             reply["raw"] = True
+        if _background_work():
+            reply["background"] = True
         protocol.write_frame(control, reply, payload)
         logs.set_request_id("")
 
@@ -190,12 +192,28 @@ def _send_error(control, doc, ensure_ascii, log):
         sys.stdout.write(_log_error(doc, ensure_ascii))
     sys.stdout.flush()
     sys.stderr.flush()
-    protocol.write_frame(
-        control,
-        {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()},
-        errors.dumps_error(doc, ensure_ascii=ensure_ascii),
-    )
+    reply = {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()}
+    if _background_work():
+        reply["background"] = True
+    protocol.write_frame(control, reply, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
     logs.set_request_id("")
+
+
+def _background_work():
+    """Whether anything of the handler's may run after the answer: another thread, or a child process.
+
+    The test process freezes the environment only then (a stop and a continue cost
+    about 20 microseconds per invoke). Threads made outside ``threading`` and
+    processes that left this process's children are not seen.
+    """
+    threading = sys.modules.get("threading")
+    if threading is not None and threading.active_count() > 1:
+        return True
+    try:
+        os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+    except ChildProcessError:
+        return False
+    return True
 
 
 def _log_error(doc, ensure_ascii):
