@@ -61,8 +61,8 @@ class Trace:
     @classmethod
     def new(cls, sampled: bool, now: Optional[float] = None) -> "Trace":
         seconds = int(_clock.wall() if now is None else now)
-        bits = _ids.getrandbits(160)
-        return cls(f"1-{seconds:08x}-{bits >> 64:024x}", f"{bits & 0xFFFFFFFFFFFFFFFF:016x}", sampled)
+        digits = _ids.getrandbits(160).to_bytes(20, "big").hex()
+        return cls("1-%08x-%s" % (seconds, digits[:24]), digits[24:], sampled)
 
     def __repr__(self) -> str:
         return f"Trace({self.header!r})"
