@@ -188,6 +188,8 @@ class LambdaSim:
         function, _, _ = self._lookup(function_name, None)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
+        # The new code and the layers must stay within the unzipped limit together.
+        self._resolve_layers(function.config, package, function.layers)
         with self._lock:
             function.code = package
             function.config = attrs.evolve(function.config, **changes)

@@ -331,3 +331,46 @@ def test_without_a_private_sandbox_layers_are_imported_from_their_own_directorie
     assert answer["shared"] == "override"
     assert answer["shared_file"] == str(OVERRIDE / "python" / "shared.py")
     assert answer["only_base"] == str(BASE / "python" / "only_base.py")
+
+
+_BUILD_OPT = """
+import os, sys
+from lambdasim._runtime import linux
+
+base, override, empty, overlay = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "overlay"
+uid, gid = os.getuid(), os.getgid()
+linux.unshare(linux.CLONE_NEWUSER | linux.CLONE_NEWNS)
+for path, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"), ("gid_map", f"{gid} {gid} 1")):
+    with open(f"/proc/self/{path}", "w") as file:
+        file.write(text)
+linux.mount(None, "/", None, linux.MS_REC | linux.MS_PRIVATE)
+linux.mount_layers([base, override], empty, overlay=overlay)
+with open("/opt/python/shared.py") as file:
+    origin = file.read().split("ORIGIN = ")[1].strip()
+try:
+    open("/opt/new", "w").close()
+    writable = "writable"
+except OSError:
+    writable = "read-only"
+print(origin, os.path.exists("/opt/python/only_base.py"), writable)
+"""
+
+
+@pytest.mark.parametrize("mode", ["overlay", "copy"])
+def test_both_ways_of_building_opt_give_the_same_read_only_tree(tmp_path, mode):
+    """The overlay, and the copy made where the kernel refuses overlays, in a throwaway namespace
+    (a fresh single-threaded interpreter: the kernel refuses a user namespace to a threaded one)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    root = str(Path(__file__).resolve().parent.parent)
+    completed = subprocess.run(
+        [sys.executable, "-c", _BUILD_OPT, str(BASE), str(OVERRIDE), str(empty), mode],
+        capture_output=True, text=True, timeout=60, cwd=root, env={**os.environ, "PYTHONPATH": root},
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == '"override" True read-only\n'

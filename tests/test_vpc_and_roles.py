@@ -192,3 +192,28 @@ def test_role_errors_reach_boto3(sim):
     assert raised.value.response["Error"]["Message"] == (
         "The provided execution role does not have permissions to call CreateNetworkInterface on EC2"
     )
+
+
+def test_vpc_tracing_logging_and_kms_settings_round_trip_through_boto3(sim):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.write(BASIC / "app.py", "app.py")
+    client = sim.client()
+    key = "arn:aws:kms:us-east-1:123456789012:key/abc"
+    answer = client.create_function(
+        FunctionName="f", Role=ACCOUNT_ROLE + "any", Handler="app.echo", Runtime="python3.12",
+        Code={"ZipFile": buffer.getvalue()}, VpcConfig=VPC, TracingConfig={"Mode": "Active"},
+        LoggingConfig={"LogFormat": "JSON", "SystemLogLevel": "WARN"}, KMSKeyArn=key,
+    )
+    assert answer["VpcConfig"]["SubnetIds"] == VPC["SubnetIds"] and answer["VpcConfig"]["VpcId"].startswith("vpc-")
+    assert answer["TracingConfig"] == {"Mode": "Active"}
+    assert answer["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "WARN", "LogGroup": "/aws/lambda/f",
+    }
+    assert answer["KMSKeyArn"] == key
+    with pytest.raises(client.exceptions.ClientError) as raised:
+        client.update_function_configuration(FunctionName="f", VpcConfig={"SubnetIds": ["nope"]})
+    assert raised.value.response["Error"]["Code"] == "ValidationException"

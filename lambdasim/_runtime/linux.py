@@ -106,20 +106,22 @@ def enter_new_sandbox(tmp_size_mb, binds=(), layers=(), empty_dir=None):
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
 
 
-def mount_layers(layers, empty_dir):
+def mount_layers(layers, empty_dir, overlay=True):
     """Lay ``layers`` out at ``/opt``: later layers over earlier ones, read-only, as Lambda does.
 
     A read-only overlay of the layer directories costs no copying; where the
-    kernel refuses one, the layers are copied in order into a tmpfs instead.
+    kernel refuses one (or ``overlay`` is false), the layers are copied in order
+    into a tmpfs instead.
     """
-    lower = [_overlay_path(layer) for layer in reversed(layers)]
-    # Without an upper directory an overlay needs two lower ones on older kernels.
-    lower.append(_overlay_path(empty_dir))
-    try:
-        mount("overlay", "/opt", "overlay", MS_RDONLY, "lowerdir=" + ":".join(lower))
-        return
-    except OSError:
-        pass
+    if overlay:
+        lower = [_overlay_path(layer) for layer in reversed(layers)]
+        # Without an upper directory an overlay needs two lower ones on older kernels.
+        lower.append(_overlay_path(empty_dir))
+        try:
+            mount("overlay", "/opt", "overlay", MS_RDONLY, "lowerdir=" + ":".join(lower))
+            return
+        except OSError:
+            pass
     mount("tmpfs", "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
     for layer in layers:
         shutil.copytree(layer, "/opt", symlinks=True, dirs_exist_ok=True)
