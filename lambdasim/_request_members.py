@@ -21,8 +21,10 @@ from ._errors import InvalidParameterValueException, InvalidRequestContentExcept
 __all__ = [
     "CODE_UNSUPPORTED",
     "CREATE_UNSUPPORTED",
+    "LAYER_CONTENT_UNSUPPORTED",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
+    "layer_settings",
     "refuse_unsupported",
     "settings",
     "structure",
@@ -151,3 +153,22 @@ def text(document: Mapping[str, Any], member: str) -> Optional[str]:
     if value is not None and not isinstance(value, str):
         raise InvalidParameterValueException(_errors.wrong_type(member, "a string", value))
     return value
+
+
+# --- layers ---------------------------------------------------------------------
+
+LAYER_CONTENT_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion")
+
+_LAYER_SETTINGS = {
+    "Description": "description",
+    "CompatibleRuntimes": "compatible_runtimes",
+    "CompatibleArchitectures": "compatible_architectures",
+    "LicenseInfo": "license_info",
+}
+
+
+def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """``publish_layer_version`` keywords for the PublishLayerVersion members present."""
+    return {
+        keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
+    }
