@@ -10,7 +10,8 @@ from typing import Any, Dict, List, Optional
 
 import attrs
 
-from . import _arn, _clock, _invocation
+from . import _arn, _async, _clock, _invocation
+from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
@@ -62,6 +63,7 @@ class LambdaSim:
         enforce_memory: bool = True,
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
         cold_start: str = "reuse",
+        async_dispatch: str = "background",
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -91,6 +93,8 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
+        self._async = AsyncQueue(self, async_dispatch)
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -110,6 +114,7 @@ class LambdaSim:
             self._functions.clear()
         for function in functions:
             self._retire(function, everything=True)
+        self._async.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
@@ -279,6 +284,8 @@ class LambdaSim:
             check_enum(log_type, "logType", _LOG_TYPES)
         function, version, qualifier = self._lookup(function_name, qualifier, invoking=True)
         body = event_bytes(event)
+        if invocation_type == "Event" and len(body) > _async.EVENT_REQUEST_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body)))
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
@@ -288,10 +295,7 @@ class LambdaSim:
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
         if invocation_type == "Event":
-            raise NotImplementedError(
-                "lambdasim: invocation_type='Event' (asynchronous invoke) is not supported yet; "
-                "use 'RequestResponse' or 'DryRun'"
-            )
+            return self._async.submit(function.config.function_name, qualifier, body, request_id)
         config = function.config
         name = config.function_name
         faults = self.faults
@@ -367,6 +371,64 @@ class LambdaSim:
         for old in function.pool.expire(_clock.wall(), self.idle_timeout):
             old.close()
         return function.pool.environments()
+
+    # --- asynchronous invocation ---------------------------------------------
+
+    def invoke_async(self, function_name: str, invoke_args: Any = None) -> dict:
+        """The deprecated ``InvokeAsync``: queue an event (256 KB at most); answer ``{"Status": 202}``."""
+        self._check_open()
+        body = event_bytes(invoke_args)
+        if len(body) > _async.INVOKE_ASYNC_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body), _async.INVOKE_ASYNC_LIMIT))
+        self.invoke(function_name, body, invocation_type="Event")
+        return {"Status": 202}
+
+    def drain(self, *, advance: bool = True) -> List[AsyncInvocation]:
+        """Run queued asynchronous events now, in this thread; return those finished since the last drain.
+
+        With ``advance`` (the default) every event runs to its end, the queue's clock
+        jumping over retry delays and throttle backoff; without, only what is due now.
+        """
+        self._check_open()
+        return self._async.drain(advance=advance)
+
+    def sink(self, arn: str) -> List[Any]:
+        """What was delivered to ``arn`` (a DLQ or a destination), oldest first, as ``Delivery`` objects."""
+        return self._async.sinks.get(arn)
+
+    def put_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Set the retries, maximum event age and destinations of Event invokes (replacing any config)."""
+        self._check_open()
+        return self._async.configs.put(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def update_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Change some settings of an existing event invoke config (the others are kept)."""
+        self._check_open()
+        return self._async.configs.update(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def get_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        self._check_open()
+        return self._async.configs.get(function_name, qualifier)
+
+    def delete_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
+        self._check_open()
+        self._async.configs.delete(function_name, qualifier)
+
+    def list_function_event_invoke_configs(
+        self, function_name: str, *, marker: Optional[str] = None, max_items: Optional[int] = None
+    ) -> dict:
+        self._check_open()
+        return self._async.configs.list(function_name, marker, max_items)
 
     # --- boto3 --------------------------------------------------------------
 
