@@ -21,6 +21,7 @@ from ._errors import InvalidParameterValueException, InvalidRequestContentExcept
 __all__ = [
     "CODE_UNSUPPORTED",
     "CREATE_UNSUPPORTED",
+    "event_invoke_config",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
     "refuse_unsupported",
@@ -138,3 +139,13 @@ def zip_file(document: Mapping[str, Any], operation: str, prefix: str = "") -> b
         raise InvalidRequestContentException(
             _errors.request_body_not_json(f"{prefix}ZipFile is not valid base64")
         ) from None
+
+
+def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """The keywords of Put/UpdateFunctionEventInvokeConfig for the members present."""
+    members = {
+        "MaximumRetryAttempts": "maximum_retry_attempts",
+        "MaximumEventAgeInSeconds": "maximum_event_age_in_seconds",
+        "DestinationConfig": "destination_config",
+    }
+    return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}

@@ -306,6 +306,45 @@ def _invoke(sim: Any, request: _Request) -> RestResponse:
     return RestResponse(result.status_code, answer, result.raw_payload)
 
 
+def _invoke_async(sim: Any, request: _Request) -> RestResponse:
+    return _json(202, sim.invoke_async(request.params["FunctionName"], request.body))
+
+
+def _put_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.put_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _update_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.update_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _get_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.get_function_event_invoke_config(name, qualifier=qualifier))
+
+
+def _delete_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    sim.delete_function_event_invoke_config(name, qualifier=qualifier)
+    return _no_content()
+
+
+def _list_function_event_invoke_configs(sim: Any, request: _Request) -> RestResponse:
+    text = request.query.get("MaxItems")
+    try:
+        max_items = None if text is None else int(text)
+    except ValueError:
+        raise InvalidParameterValueException(_errors.wrong_type("MaxItems", "an integer", text)) from None
+    answer = sim.list_function_event_invoke_configs(
+        request.params["FunctionName"], marker=request.query.get("Marker"), max_items=max_items
+    )
+    return _json(200, answer)
+
+
 def _put_function_concurrency(sim: Any, request: _Request) -> RestResponse:
     reserved = request.json().get("ReservedConcurrentExecutions")
     if reserved is None:
@@ -329,6 +368,7 @@ def _get_account_settings(sim: Any, request: _Request) -> RestResponse:
 # --- the table --------------------------------------------------------------------
 
 _FUNCTION = "/2015-03-31/functions/{FunctionName}"
+_EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 
 #: What lambdasim answers. Paths and date prefixes from botocore's Lambda model.
 _IMPLEMENTED = (
@@ -347,6 +387,14 @@ _IMPLEMENTED = (
         _delete_function_concurrency,
     ),
     Route("GET", "/2016-08-19/account-settings", "GetAccountSettings", _get_account_settings),
+    Route("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", "InvokeAsync", _invoke_async),
+    Route("PUT", _EVENT_INVOKE_CONFIG, "PutFunctionEventInvokeConfig", _put_function_event_invoke_config),
+    Route("POST", _EVENT_INVOKE_CONFIG, "UpdateFunctionEventInvokeConfig", _update_function_event_invoke_config),
+    Route("GET", _EVENT_INVOKE_CONFIG, "GetFunctionEventInvokeConfig", _get_function_event_invoke_config),
+    Route("DELETE", _EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig", _delete_function_event_invoke_config),
+    Route(
+        "GET", _EVENT_INVOKE_CONFIG + "/list", "ListFunctionEventInvokeConfigs", _list_function_event_invoke_configs,
+    ),
 )
 
 # Every other operation of botocore's Lambda model (1.43.11), so a request for one
@@ -367,7 +415,6 @@ DELETE /2025-11-30/capacity-providers/{CapacityProviderName} DeleteCapacityProvi
 DELETE /2020-04-22/code-signing-configs/{CodeSigningConfigArn} DeleteCodeSigningConfig
 DELETE /2015-03-31/event-source-mappings/{UUID} DeleteEventSourceMapping
 DELETE /2020-06-30/functions/{FunctionName}/code-signing-config DeleteFunctionCodeSigningConfig
-DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config DeleteFunctionEventInvokeConfig
 DELETE /2021-10-31/functions/{FunctionName}/url DeleteFunctionUrlConfig
 DELETE /2018-10-31/layers/{LayerName}/versions/{VersionNumber} DeleteLayerVersion
 DELETE /2019-09-30/functions/{FunctionName}/provisioned-concurrency DeleteProvisionedConcurrencyConfig
@@ -379,7 +426,6 @@ GET /2025-12-01/durable-executions/{DurableExecutionArn}/history GetDurableExecu
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/state GetDurableExecutionState
 GET /2015-03-31/event-source-mappings/{UUID} GetEventSourceMapping
 GET /2020-06-30/functions/{FunctionName}/code-signing-config GetFunctionCodeSigningConfig
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config GetFunctionEventInvokeConfig
 GET /2024-08-31/functions/{FunctionName}/recursion-config GetFunctionRecursionConfig
 GET /2025-11-30/functions/{FunctionName}/function-scaling-config GetFunctionScalingConfig
 GET /2021-10-31/functions/{FunctionName}/url GetFunctionUrlConfig
@@ -388,14 +434,12 @@ GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy GetLayerVersi
 GET /2015-03-31/functions/{FunctionName}/policy GetPolicy
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency GetProvisionedConcurrencyConfig
 GET /2021-07-20/functions/{FunctionName}/runtime-management-config GetRuntimeManagementConfig
-POST /2014-11-13/functions/{FunctionName}/invoke-async InvokeAsync
 POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations InvokeWithResponseStream
 GET /2015-03-31/functions/{FunctionName}/aliases ListAliases
 GET /2025-11-30/capacity-providers ListCapacityProviders
 GET /2020-04-22/code-signing-configs ListCodeSigningConfigs
 GET /2025-12-01/functions/{FunctionName}/durable-executions ListDurableExecutionsByFunction
 GET /2015-03-31/event-source-mappings ListEventSourceMappings
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config/list ListFunctionEventInvokeConfigs
 GET /2021-10-31/functions/{FunctionName}/urls ListFunctionUrlConfigs
 GET /2025-11-30/capacity-providers/{CapacityProviderName}/function-versions ListFunctionVersionsByCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions ListFunctionsByCodeSigningConfig
@@ -406,7 +450,6 @@ GET /2015-03-31/functions/{FunctionName}/versions ListVersionsByFunction
 POST /2018-10-31/layers/{LayerName}/versions PublishLayerVersion
 POST /2015-03-31/functions/{FunctionName}/versions PublishVersion
 PUT /2020-06-30/functions/{FunctionName}/code-signing-config PutFunctionCodeSigningConfig
-PUT /2019-09-25/functions/{FunctionName}/event-invoke-config PutFunctionEventInvokeConfig
 PUT /2024-08-31/functions/{FunctionName}/recursion-config PutFunctionRecursionConfig
 PUT /2025-11-30/functions/{FunctionName}/function-scaling-config PutFunctionScalingConfig
 PUT /2019-09-30/functions/{FunctionName}/provisioned-concurrency PutProvisionedConcurrencyConfig
@@ -423,7 +466,6 @@ PUT /2015-03-31/functions/{FunctionName}/aliases/{Name} UpdateAlias
 PUT /2025-11-30/capacity-providers/{CapacityProviderName} UpdateCapacityProvider
 PUT /2020-04-22/code-signing-configs/{CodeSigningConfigArn} UpdateCodeSigningConfig
 PUT /2015-03-31/event-source-mappings/{UUID} UpdateEventSourceMapping
-POST /2019-09-25/functions/{FunctionName}/event-invoke-config UpdateFunctionEventInvokeConfig
 PUT /2021-10-31/functions/{FunctionName}/url UpdateFunctionUrlConfig
 """
 
