@@ -73,6 +73,8 @@ class LambdaSim:
             raise InvalidParameterValueException(
                 f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
             )
+        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
+        self._async = AsyncQueue(self, async_dispatch)
         #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
         self.faults = Faults()
         #: ``cold_start="always"``: a setting of the simulator, not a fault (clear() keeps it).
@@ -93,8 +95,6 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
-        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
-        self._async = AsyncQueue(self, async_dispatch)
 
     # --- lifecycle ----------------------------------------------------------
 
