@@ -137,6 +137,24 @@ def test_asynchronous_invokes_answer_202_with_no_body_and_no_executed_version(ro
     assert UUID.fullmatch(response.headers["x-amzn-RequestId"])
 
 
+def test_invoke_async_answers_202_with_its_status_body_with_or_without_the_trailing_slash(router, basic):
+    basic("echo")
+    for path in ("/2014-11-13/functions/echo/invoke-async", "/2014-11-13/functions/echo/invoke-async/"):
+        response = call(router, "POST", path, b'{"k": 1}')
+        assert (response.status, response.body) == (202, b'{"Status":202}')
+    router.sim.drain()
+
+
+def test_event_invoke_config_last_modified_is_epoch_seconds_on_the_wire(router, basic):
+    basic("echo")
+    response = call(router, "PUT", "/2019-09-25/functions/echo/event-invoke-config", {"MaximumRetryAttempts": 1})
+    document = json.loads(response.body)
+    assert response.status == 200
+    assert isinstance(document["LastModified"], float)
+    assert document["FunctionArn"] == ARN + "echo:$LATEST"
+    assert document["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+
+
 # --- success responses --------------------------------------------------------------
 
 
