@@ -225,12 +225,17 @@ class AsyncQueue:
                     self._in_flight -= 1
                     self._condition.notify_all()
 
-    def close(self) -> None:
-        """Stop the dispatcher and forget what is queued."""
+    def stop(self) -> None:
+        """Forget what is queued and let the dispatcher end after its current attempt."""
         with self._condition:
             self._stopped = True
             self._events.clear()
             self._condition.notify_all()
+
+    def close(self) -> None:
+        """Stop the dispatcher and wait (with a bound) for its thread to end."""
+        self.stop()
+        with self._condition:
             thread = self._thread
         if thread is not None:
             thread.join(_JOIN_SECONDS)

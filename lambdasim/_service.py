@@ -112,6 +112,7 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
+        self._async.stop()  # no new attempt starts; the one in flight ends with its environment
         for function in functions:
             self._retire(function, everything=True)
         self._async.close()

@@ -396,3 +396,19 @@ def test_drain_waits_for_the_attempt_the_dispatcher_has_in_flight(sim):
 def test_an_unknown_dispatch_mode_is_refused(zygote):
     with pytest.raises(InvalidParameterValueException, match="'async_dispatch' must be 'background'"):
         LambdaSim(zygote=zygote, async_dispatch="threads")
+
+
+def test_close_ends_an_attempt_in_flight_and_its_thread(zygote):
+    from conftest import BASIC
+
+    with LambdaSim(zygote=zygote) as sim:
+        sim.create_function("sleep", handler="app.sleep", code=str(BASIC), timeout=300)
+        sim.invoke("sleep", {"seconds": 300}, invocation_type="Event")
+        started = threading.Event()
+        for _ in range(600):
+            if sim.environments("sleep"):
+                started.set()
+                break
+            started.wait(0.1)
+        assert started.is_set()
+    assert not any(t.name == "lambdasim-async" for t in threading.enumerate())
