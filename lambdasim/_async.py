@@ -8,9 +8,9 @@ the event's request id, as Lambda does across retries (spec/lambda-controlplane.
 
 - a function error (exception, timeout, crash) is retried ``MaximumRetryAttempts``
   times (2 by default), 60 s before the second attempt and 120 s before the third,
-  on the simulated clock; a retry that would make the event older than
-  ``MaximumEventAgeInSeconds`` (6 h by default) is not made: the event is discarded
-  with ``EventAgeExceeded``;
+  on the simulated clock; a retry at which the event would be
+  ``MaximumEventAgeInSeconds`` old or older (6 h by default) is not made: the event
+  is discarded at once with ``EventAgeExceeded``;
 - a throttled attempt goes back to the queue with a backoff of 1 s doubling up to
   5 min, until the event is too old;
 - reserved concurrency 0 sends the event straight to the failure targets
@@ -258,7 +258,7 @@ class AsyncQueue:
         if function.config.reserved_concurrency == 0:
             self._finish(event, "ZeroReservedConcurrency", now, function.config)
             return
-        if now - event.enqueued_at > config.maximum_age:
+        if now - event.enqueued_at >= config.maximum_age:
             self._finish(event, "EventAgeExceeded", now, function.config)
             return
         try:
@@ -288,7 +288,9 @@ class AsyncQueue:
         self._schedule(event, now + RETRY_DELAYS[made - 1], now, config, function.config)
 
     def _schedule(self, event: _Event, due: float, now: float, config: Any, function_config: Any) -> None:
-        if due - event.enqueued_at > config.maximum_age:
+        # At the maximum age the event is too old: with MaximumEventAgeInSeconds=60,
+        # AWS makes no retry at all (the first one is 60 s away).
+        if due - event.enqueued_at >= config.maximum_age:
             self._finish(event, "EventAgeExceeded", now, function_config)
             return
         event.due = due
