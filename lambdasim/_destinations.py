@@ -24,13 +24,22 @@ import attrs
 
 from ._result import InvokeResult
 
-__all__ = ["Delivery", "Sinks", "dead_letter_message", "eventbridge_event", "invocation_record", "service_of"]
+__all__ = [
+    "Delivery",
+    "Sinks",
+    "dead_letter_message",
+    "eventbridge_event",
+    "invocation_record",
+    "iso_timestamp",
+    "record_delivery",
+    "service_of",
+]
 
 #: ``ErrorMessage`` of a dead-letter message holds the first KB of the error message.
 ERROR_MESSAGE_LIMIT = 1024
 
 
-def _frozen_attributes(value: Mapping[str, Mapping[str, str]]) -> Dict[str, Dict[str, str]]:
+def _copied_attributes(value: Mapping[str, Mapping[str, str]]) -> Dict[str, Dict[str, str]]:
     return {name: dict(fields) for name, fields in value.items()}
 
 
@@ -45,7 +54,7 @@ class Delivery:
 
     arn: str
     body: str
-    attributes: Dict[str, Dict[str, str]] = attrs.field(factory=dict, converter=_frozen_attributes)
+    attributes: Dict[str, Dict[str, str]] = attrs.field(factory=dict, converter=_copied_attributes)
 
     @property
     def payload(self) -> Any:
