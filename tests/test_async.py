@@ -136,6 +136,18 @@ def test_a_success_after_a_retry_goes_to_on_success_with_two_attempts(manual):
     assert record["responsePayload"] == {"attempts": 2}
 
 
+def test_timeouts_and_crashes_are_function_errors_that_are_retried(manual):
+    create(manual, "rid", "request_id")
+    for inject, error_type in ((manual.faults.timeout, "Sandbox.Timedout"), (manual.faults.crash, "Runtime.ExitError")):
+        inject("rid")
+        request_id = manual.invoke("rid", {}, invocation_type="Event").request_id
+        [finished] = manual.drain()
+        assert (finished.condition, finished.attempts) == ("Success", 2)
+        failed, ok = finished.results
+        assert json.loads(failed.raw_payload)["errorType"] == error_type
+        assert ok.payload == {"request_id": request_id}
+
+
 def test_maximum_retry_attempts_zero_makes_one_attempt(manual):
     create(manual, "fail", "fail")
     manual.put_function_event_invoke_config(
