@@ -338,7 +338,7 @@ class LambdaSim:
         return result
 
     def invocations(self, function_name: Optional[str] = None) -> List[Invocation]:
-        """The synchronous invocations made so far (of one function, or all), oldest first."""
+        """The invocations that ran so far (of one function, or all), oldest first; async attempts included."""
         with self._lock:
             records = list(self._invocations)
         if function_name is None:
