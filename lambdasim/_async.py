@@ -246,48 +246,48 @@ class AsyncQueue:
     def _attempt(self, event: _Event, now: float) -> None:
         sim = self._sim
         try:
-            function, _, _ = sim._lookup(event.function_name, event.qualifier, invoking=True)
+            function_config = self._function_config(event.function_name, event.qualifier)
         except (ResourceNotFoundException, RuntimeError):
-            self._finish(event, "Dropped", now, None)
+            self._finish(event, "Dropped", now)
             return
         config = self.configs.effective(event.function_name, event.qualifier)
-        if function.config.reserved_concurrency == 0:
-            self._finish(event, "ZeroReservedConcurrency", now, function.config)
+        if function_config.reserved_concurrency == 0:
+            self._finish(event, "ZeroReservedConcurrency", now)
             return
         if now - event.enqueued_at >= config.maximum_age:
-            self._finish(event, "EventAgeExceeded", now, function.config)
+            self._finish(event, "EventAgeExceeded", now)
             return
         try:
             with sim._request_ids.pinned(event.request_id):
                 result = sim.invoke(event.function_name, event.body, qualifier=event.qualifier)
         except (ResourceNotFoundException, RuntimeError):
-            self._finish(event, "Dropped", now, None)
+            self._finish(event, "Dropped", now)
             return
         except LambdaSimError as error:
             if not isinstance(error, TooManyRequestsException) and error.status_code < 500:
-                self._finish(event, "Dropped", now, None)
+                self._finish(event, "Dropped", now)
                 return
             # Throttled (429) or a service error (5xx): back to the queue with backoff.
             event.backoff = min(event.backoff * 2, THROTTLE_BACKOFF_LIMIT) if event.backoff else THROTTLE_BACKOFF
-            self._schedule(event, now + event.backoff, now, config, function.config)
+            self._schedule(event, now + event.backoff, now, config)
             return
         event.results.append(result)
         # The attempt took time: what follows is decided at its end.
         now = max(now, _clock.wall())
         if result.function_error is None:
-            self._finish(event, "Success", now, function.config)
+            self._finish(event, "Success", now)
             return
         made = len(event.results)
         if made > config.retries:
-            self._finish(event, "RetriesExhausted", now, function.config)
+            self._finish(event, "RetriesExhausted", now)
             return
-        self._schedule(event, now + RETRY_DELAYS[made - 1], now, config, function.config)
+        self._schedule(event, now + RETRY_DELAYS[made - 1], now, config)
 
-    def _schedule(self, event: _Event, due: float, now: float, config: Any, function_config: Any) -> None:
+    def _schedule(self, event: _Event, due: float, now: float, config: Any) -> None:
         # At the maximum age the event is too old: with MaximumEventAgeInSeconds=60,
         # AWS makes no retry at all (the first one is 60 s away).
         if due - event.enqueued_at >= config.maximum_age:
-            self._finish(event, "EventAgeExceeded", now, function_config)
+            self._finish(event, "EventAgeExceeded", now)
             return
         event.due = due
         with self._condition:
@@ -296,12 +296,17 @@ class AsyncQueue:
             self._events.append(event)
             self._condition.notify_all()
 
+    def _function_config(self, name: str, qualifier: Optional[str]) -> Any:
+        """The ``FunctionConfig`` of a function version (``$LATEST``, a number, or an alias's)."""
+        function, _, _ = self._sim._lookup(name, qualifier)
+        return function.config
+
     # --- where a finished event goes ---------------------------------------------------
 
-    def _finish(self, event: _Event, condition: str, now: float, function_config: Any) -> None:
+    def _finish(self, event: _Event, condition: str, now: float) -> None:
         deliveries: List[Delivery] = []
         if condition != "Dropped":
-            deliveries = self._deliver(event, condition, now, function_config)
+            deliveries = self._deliver(event, condition, now)
         outcome = AsyncInvocation(
             event.function_name, event.qualifier, event.request_id, event.body, condition,
             tuple(event.results), tuple(deliveries),
@@ -309,7 +314,16 @@ class AsyncQueue:
         with self._condition:
             self._finished.append(outcome)
 
-    def _deliver(self, event: _Event, condition: str, now: float, function_config: Any) -> List[Delivery]:
+    def _dead_letter_target(self, event: _Event) -> Optional[str]:
+        """The ``DeadLetterConfig.TargetArn`` of the version that ran (or would have run) the event."""
+        qualifier = event.results[-1].executed_version if event.results else event.qualifier
+        try:
+            function_config = self._function_config(event.function_name, qualifier)
+        except (ResourceNotFoundException, RuntimeError):
+            return None
+        return (function_config.dead_letter_config or {}).get("TargetArn") or None
+
+    def _deliver(self, event: _Event, condition: str, now: float) -> List[Delivery]:
         sim = self._sim
         config = self.configs.effective(event.function_name, event.qualifier)
         function_arn = sim._arn(event.function_name, event.qualifier or "$LATEST")
@@ -317,7 +331,7 @@ class AsyncQueue:
         deliveries: List[Delivery] = []
         success = condition == "Success"
         if not success:
-            dead_letter = (function_config.dead_letter_config or {}).get("TargetArn") if function_config else None
+            dead_letter = self._dead_letter_target(event)
             if dead_letter:
                 code, message = _error_of(last)
                 deliveries.append(dead_letter_message(
