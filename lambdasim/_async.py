@@ -40,6 +40,7 @@ from ._destinations import Delivery, Sinks, dead_letter_message, invocation_reco
 from ._errors import (
     InvalidParameterValueException,
     LambdaSimError,
+    ResourceConflictException,
     ResourceNotFoundException,
     TooManyRequestsException,
 )
@@ -133,6 +134,7 @@ class AsyncQueue:
         self._stopped = False
         self._thread: Optional[threading.Thread] = None
         self._failure: Optional[BaseException] = None
+        self._attempts_run = 0
 
     # --- submitting --------------------------------------------------------------
 
@@ -155,16 +157,17 @@ class AsyncQueue:
 
     # --- running -----------------------------------------------------------------
 
-    def drain(self, advance: bool = True) -> List[AsyncInvocation]:
+    def drain(self, advance: bool = True) -> int:
         """Run queued events in this thread: those due now, or (``advance``) all, skipping retry delays.
 
-        Waits for an attempt the dispatcher has in flight first. Returns the events
-        that finished since the previous ``drain()``, in the order they finished.
+        Waits for an attempt the dispatcher has in flight first. Returns the number
+        of attempts (invocations) this drain ran.
         """
         with self._condition:
             self._draining += 1
             while self._in_flight:
                 self._condition.wait(_IDLE_SECONDS)
+        ran = self._attempts_run
         try:
             virtual = _clock.wall()
             while True:
@@ -184,11 +187,17 @@ class AsyncQueue:
             with self._condition:
                 self._draining -= 1
                 self._condition.notify_all()
-                finished, self._finished = self._finished, []
+                # Counted while no dispatcher attempt runs: all of them are this drain's.
+                ran = self._attempts_run - ran
                 failure, self._failure = self._failure, None
         if failure is not None:
             raise failure
-        return finished
+        return ran
+
+    def finished(self) -> List[AsyncInvocation]:
+        """Every event that has finished, in the order they finished."""
+        with self._condition:
+            return list(self._finished)
 
     def _dispatch(self) -> None:
         while True:
@@ -246,12 +255,13 @@ class AsyncQueue:
     def _attempt(self, event: _Event, now: float) -> None:
         sim = self._sim
         try:
-            function_config = self._function_config(event.function_name, event.qualifier)
+            target = sim._lookup(event.function_name, event.qualifier)
         except (ResourceNotFoundException, RuntimeError):
             self._finish(event, "Dropped", now)
             return
         config = self.configs.effective(event.function_name, event.qualifier)
-        if function_config.reserved_concurrency == 0:
+        # Reserved concurrency belongs to the function as a whole (all its versions).
+        if target.function.config.reserved_concurrency == 0:
             self._finish(event, "ZeroReservedConcurrency", now)
             return
         if now - event.enqueued_at >= config.maximum_age:
@@ -264,14 +274,16 @@ class AsyncQueue:
             self._finish(event, "Dropped", now)
             return
         except LambdaSimError as error:
-            if not isinstance(error, TooManyRequestsException) and error.status_code < 500:
+            if not isinstance(error, (TooManyRequestsException, ResourceConflictException)) and error.status_code < 500:
                 self._finish(event, "Dropped", now)
                 return
-            # Throttled (429) or a service error (5xx): back to the queue with backoff.
+            # Throttled (429), not ready (409: Pending) or a service error (5xx): back to
+            # the queue with backoff.
             event.backoff = min(event.backoff * 2, THROTTLE_BACKOFF_LIMIT) if event.backoff else THROTTLE_BACKOFF
             self._schedule(event, now + event.backoff, now, config)
             return
         event.results.append(result)
+        self._attempts_run += 1
         # The attempt took time: what follows is decided at its end.
         now = max(now, _clock.wall())
         if result.function_error is None:
@@ -296,10 +308,9 @@ class AsyncQueue:
             self._events.append(event)
             self._condition.notify_all()
 
-    def _function_config(self, name: str, qualifier: Optional[str]) -> Any:
+    def _version_config(self, name: str, qualifier: Optional[str]) -> Any:
         """The ``FunctionConfig`` of a function version (``$LATEST``, a number, or an alias's)."""
-        function, _, _ = self._sim._lookup(name, qualifier)
-        return function.config
+        return self._sim._lookup(name, qualifier).record.active()[0]
 
     # --- where a finished event goes ---------------------------------------------------
 
@@ -318,7 +329,7 @@ class AsyncQueue:
         """The ``DeadLetterConfig.TargetArn`` of the version that ran (or would have run) the event."""
         qualifier = event.results[-1].executed_version if event.results else event.qualifier
         try:
-            function_config = self._function_config(event.function_name, qualifier)
+            function_config = self._version_config(event.function_name, qualifier)
         except (ResourceNotFoundException, RuntimeError):
             return None
         return (function_config.dead_letter_config or {}).get("TargetArn") or None

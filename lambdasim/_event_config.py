@@ -216,7 +216,15 @@ class EventInvokeConfigs:
                 # Made for a function that was deleted since.
                 del self._configs[(name, key)]
                 return None
-            return found[1]
+        if key != "$LATEST":
+            try:
+                self._sim._lookup(name, key)
+            except ResourceNotFoundException:
+                # Its version or alias was deleted since.
+                with self._lock:
+                    self._configs.pop((name, key), None)
+                return None
+        return found[1]
 
     def _resolve(self, function_name: str, qualifier: Optional[str]) -> Tuple[str, str, Any]:
         """``(name, qualifier or $LATEST, function record)``; AWS's "doesn't exist" for an unknown one."""

@@ -26,6 +26,14 @@ BUS = "arn:aws:events:us-east-1:123456789012:event-bus/default"
 T0 = "2026-01-02 03:04:05.678"
 
 
+def finish(sim, **options):
+    """Drain the simulator; return the asynchronous events this drain finished."""
+    before = len(sim.async_invocations())
+    ran = sim.drain(**options)
+    assert isinstance(ran, int)
+    return sim.async_invocations()[before:]
+
+
 @pytest.fixture
 def manual(zygote):
     """A simulator whose queue runs only in drain(), so every step is the test's."""
@@ -50,20 +58,20 @@ def test_an_event_invoke_answers_202_at_once_and_runs_in_drain(manual):
     result = manual.invoke("rid", {"k": 1}, invocation_type="Event")
     assert (result.status_code, result.raw_payload, result.executed_version) == (202, b"", None)
     assert manual.invocations() == []  # manual dispatch: nothing runs before drain()
-    [finished] = manual.drain()
+    [finished] = finish(manual)
     assert isinstance(finished, AsyncInvocation)
     assert (finished.condition, finished.attempts, finished.event) == ("Success", 1, {"k": 1})
     assert finished.request_id == result.request_id
     # The handler ran under the request id the 202 carried.
     assert finished.results[0].payload == {"request_id": result.request_id}
     assert manual.invocations("rid")[0].request_id == result.request_id
-    assert manual.drain() == []
+    assert finish(manual) == []
 
 
 def test_every_retry_keeps_the_events_request_id(manual):
     create(manual, "fail", "fail")
     request_id = manual.invoke("fail", {}, invocation_type="Event").request_id
-    [finished] = manual.drain()
+    [finished] = finish(manual)
     assert finished.condition == "RetriesExhausted"
     assert [r.request_id for r in finished.results] == [request_id] * 3
     assert [r.request_id for r in manual.invocations("fail")] == [request_id] * 3
@@ -74,19 +82,19 @@ def test_retries_wait_60_then_120_seconds_on_the_simulated_clock(manual):
     create(manual, "fail", "fail")
     with freeze_time(T0) as frozen:
         manual.invoke("fail", {}, invocation_type="Event")
-        assert manual.drain(advance=False) == []
+        assert finish(manual, advance=False) == []
         assert len(manual.invocations("fail")) == 1
         frozen.tick(59)
-        assert manual.drain(advance=False) == []
+        assert finish(manual, advance=False) == []
         assert len(manual.invocations("fail")) == 1
         frozen.tick(1)
-        assert manual.drain(advance=False) == []
+        assert finish(manual, advance=False) == []
         assert len(manual.invocations("fail")) == 2
         frozen.tick(119)
-        manual.drain(advance=False)
+        finish(manual, advance=False)
         assert len(manual.invocations("fail")) == 2
         frozen.tick(1)
-        [finished] = manual.drain(advance=False)
+        [finished] = finish(manual, advance=False)
     assert finished.condition == "RetriesExhausted"
     assert len(manual.invocations("fail")) == 3
 
@@ -96,7 +104,7 @@ def test_the_on_failure_record_after_retries_byte_for_byte(manual):
     manual.put_function_event_invoke_config("fail", destination_config={"OnFailure": {"Destination": FAILURE_QUEUE}})
     with freeze_time(T0):
         request_id = manual.invoke("fail", {"message": "boom"}, invocation_type="Event").request_id
-        [finished] = manual.drain()  # fast-forwards through 60 + 120 s
+        [finished] = finish(manual)  # fast-forwards through 60 + 120 s
     [delivery] = manual.sink(FAILURE_QUEUE)
     assert isinstance(delivery, Delivery)
     response = compact(json.loads(finished.results[-1].raw_payload))
@@ -116,7 +124,7 @@ def test_the_on_success_record_byte_for_byte(manual):
     manual.put_function_event_invoke_config("rid", destination_config={"OnSuccess": {"Destination": SUCCESS_QUEUE}})
     with freeze_time(T0):
         request_id = manual.invoke("rid", {"k": "v"}, invocation_type="Event").request_id
-        manual.drain()
+        finish(manual)
     assert [d.body for d in manual.sink(SUCCESS_QUEUE)] == [
         '{"version":"1.0","timestamp":"2026-01-02T03:04:05.678Z","requestContext":{"requestId":"' + request_id
         + '","functionArn":"' + ARN + 'rid:$LATEST","condition":"Success","approximateInvokeCount":1},'
@@ -129,7 +137,7 @@ def test_a_success_after_a_retry_goes_to_on_success_with_two_attempts(manual):
     create(manual, "flaky", "flaky")
     manual.put_function_event_invoke_config("flaky", destination_config={"OnSuccess": {"Destination": SUCCESS_QUEUE}})
     manual.invoke("flaky", {"failures": 1}, invocation_type="Event")
-    [finished] = manual.drain()
+    [finished] = finish(manual)
     assert (finished.condition, finished.attempts) == ("Success", 2)
     record = manual.sink(SUCCESS_QUEUE)[0].payload
     assert record["requestContext"]["approximateInvokeCount"] == 2
@@ -141,7 +149,7 @@ def test_timeouts_and_crashes_are_function_errors_that_are_retried(manual):
     for inject, error_type in ((manual.faults.timeout, "Sandbox.Timedout"), (manual.faults.crash, "Runtime.ExitError")):
         inject("rid")
         request_id = manual.invoke("rid", {}, invocation_type="Event").request_id
-        [finished] = manual.drain()
+        [finished] = finish(manual)
         assert (finished.condition, finished.attempts) == ("Success", 2)
         failed, ok = finished.results
         assert json.loads(failed.raw_payload)["errorType"] == error_type
@@ -153,7 +161,7 @@ def test_maximum_retry_attempts_zero_makes_one_attempt(manual):
     manual.put_function_event_invoke_config(
         "fail", maximum_retry_attempts=0, destination_config={"OnFailure": {"Destination": FAILURE_QUEUE}}
     )
-    [finished] = (manual.invoke("fail", {}, invocation_type="Event"), manual.drain())[1]
+    [finished] = (manual.invoke("fail", {}, invocation_type="Event"), finish(manual))[1]
     assert (finished.condition, finished.attempts) == ("RetriesExhausted", 1)
     assert manual.sink(FAILURE_QUEUE)[0].payload["requestContext"]["approximateInvokeCount"] == 1
 
@@ -166,7 +174,7 @@ def test_with_a_maximum_age_of_60_seconds_no_retry_is_made(manual):
     )
     with freeze_time(T0):
         manual.invoke("fail", {}, invocation_type="Event")
-        [finished] = manual.drain(advance=False)
+        [finished] = finish(manual, advance=False)
     assert (finished.condition, finished.attempts) == ("EventAgeExceeded", 1)
     record = manual.sink(FAILURE_QUEUE)[0].payload
     assert record["requestContext"]["condition"] == "EventAgeExceeded"
@@ -182,7 +190,7 @@ def test_a_retry_that_would_pass_the_maximum_event_age_is_not_made(manual):
     )
     with freeze_time(T0):
         manual.invoke("fail", {}, invocation_type="Event")
-        [finished] = manual.drain()
+        [finished] = finish(manual)
     # Retry 1 at +60 s is within the age; retry 2 would be at +180 s.
     assert (finished.condition, finished.attempts) == ("EventAgeExceeded", 2)
     record = manual.sink(FAILURE_QUEUE)[0].payload
@@ -196,7 +204,7 @@ def test_an_event_already_older_than_its_maximum_age_is_discarded_unrun(manual):
     with freeze_time(T0) as frozen:
         manual.invoke("rid", {}, invocation_type="Event")
         frozen.tick(61)
-        [finished] = manual.drain()
+        [finished] = finish(manual)
     assert (finished.condition, finished.attempts) == ("EventAgeExceeded", 0)
     assert manual.invocations() == []
 
@@ -210,10 +218,10 @@ def test_throttled_attempts_go_back_to_the_queue_with_a_doubling_backoff(manual)
     manual.faults.throttle("rid", times=3)
     with freeze_time(T0) as frozen:
         manual.invoke("rid", {}, invocation_type="Event")
-        assert manual.drain(advance=False) == []  # throttled at +0; next try at +1
+        assert finish(manual, advance=False) == []  # throttled at +0; next try at +1
         frozen.tick(1)
-        assert manual.drain(advance=False) == []  # throttled at +1; next at +3
-        [finished] = manual.drain()  # +3 throttled, +7 runs
+        assert finish(manual, advance=False) == []  # throttled at +1; next at +3
+        [finished] = finish(manual)  # +3 throttled, +7 runs
     assert (finished.condition, finished.attempts) == ("Success", 1)
     assert manual.sink(SUCCESS_QUEUE)[0].payload["timestamp"] == "2026-01-02T03:04:12.678Z"
     assert manual.sink(SUCCESS_QUEUE)[0].payload["requestContext"]["approximateInvokeCount"] == 1
@@ -227,7 +235,7 @@ def test_an_event_throttled_until_too_old_fails_without_a_response(manual):
     manual.faults.throttle("rid", times=100)
     with freeze_time(T0):
         request_id = manual.invoke("rid", {"k": 1}, invocation_type="Event").request_id
-        [finished] = manual.drain()
+        [finished] = finish(manual)
     manual.faults.clear()
     # Tries at +0, +1, +3, +7, +15, +31; the next (+63) would be past 60 s.
     assert (finished.condition, finished.attempts) == ("EventAgeExceeded", 0)
@@ -243,7 +251,7 @@ def test_reserved_concurrency_zero_sends_the_event_straight_to_the_failure_targe
     manual.put_function_event_invoke_config("zero", destination_config={"OnFailure": {"Destination": FAILURE_QUEUE}})
     with freeze_time(T0):
         request_id = manual.invoke("zero", {"k": "v"}, invocation_type="Event").request_id
-        [finished] = manual.drain()
+        [finished] = finish(manual)
     assert (finished.condition, finished.attempts) == ("ZeroReservedConcurrency", 0)
     assert manual.invocations() == []
     assert manual.sink(FAILURE_QUEUE)[0].body == (
@@ -267,7 +275,7 @@ def test_the_dead_letter_queue_gets_the_event_unchanged_with_sqs_attributes(manu
     create(manual, "fail", "fail", dead_letter_config={"TargetArn": QUEUE})
     body = b'{ "message" : "bad \\u00e9vent" }'
     request_id = manual.invoke("fail", body, invocation_type="Event").request_id
-    manual.drain()
+    finish(manual)
     [dead] = manual.sink(QUEUE)
     assert dead.body == body.decode()
     assert dead.attributes == {
@@ -281,7 +289,7 @@ def test_the_dead_letter_queue_gets_the_event_unchanged_with_sqs_attributes(manu
 def test_the_dead_letter_error_message_is_cut_to_its_first_kilobyte(manual):
     create(manual, "fail", "fail", dead_letter_config={"TargetArn": TOPIC})
     manual.invoke("fail", {"message": "\u00e9" * 600 + "x" * 10}, invocation_type="Event")
-    manual.drain()
+    finish(manual)
     message = manual.sink(TOPIC)[0].attributes["ErrorMessage"]["Value"]
     assert message == "\u00e9" * 512
     assert len(message.encode()) == 1024
@@ -290,7 +298,7 @@ def test_the_dead_letter_error_message_is_cut_to_its_first_kilobyte(manual):
 def test_a_success_sends_nothing_to_the_dead_letter_queue(manual):
     create(manual, "rid", "request_id", dead_letter_config={"TargetArn": QUEUE})
     manual.invoke("rid", {}, invocation_type="Event")
-    manual.drain()
+    finish(manual)
     assert manual.sink(QUEUE) == []
 
 
@@ -304,7 +312,7 @@ def test_an_eventbridge_destination_receives_the_record_in_an_event(manual):
     )
     with freeze_time(T0):
         manual.invoke("fail", {}, invocation_type="Event")
-        manual.drain()
+        finish(manual)
     event = manual.sink(BUS)[0].payload
     assert event["detail-type"] == "Lambda Function Invocation Result - Failure"
     assert event["source"] == "lambda"
@@ -319,7 +327,7 @@ def test_a_lambda_destination_is_invoked_asynchronously_with_the_record(manual):
     create(manual, "next", "request_id")
     manual.put_function_event_invoke_config("rid", destination_config={"OnSuccess": {"Destination": ARN + "next"}})
     first = manual.invoke("rid", {"k": 1}, invocation_type="Event").request_id
-    finished = manual.drain()
+    finished = finish(manual)
     assert [(f.function_name, f.condition) for f in finished] == [("rid", "Success"), ("next", "Success")]
     [received] = manual.invocations("next")
     assert received.event["requestContext"]["requestId"] == first
@@ -334,7 +342,7 @@ def test_a_loop_of_lambda_destinations_stops_after_16_hops(manual):
     manual.put_function_event_invoke_config("ping", destination_config={"OnSuccess": {"Destination": ARN + "pong"}})
     manual.put_function_event_invoke_config("pong", destination_config={"OnSuccess": {"Destination": ARN + "ping"}})
     manual.invoke("ping", {}, invocation_type="Event")
-    assert len(manual.drain()) == 16
+    assert len(finish(manual)) == 16
 
 
 def test_a_config_on_the_qualifier_applies_to_events_invoked_with_it(manual):
@@ -344,7 +352,7 @@ def test_a_config_on_the_qualifier_applies_to_events_invoked_with_it(manual):
     )
     manual.invoke("rid", {}, qualifier="$LATEST", invocation_type="Event")
     manual.invoke(ARN + "rid", {}, invocation_type="Event")
-    manual.drain()
+    finish(manual)
     assert len(manual.sink(SUCCESS_QUEUE)) == 2
 
 
@@ -352,7 +360,7 @@ def test_a_deleted_function_drops_its_queued_events(manual):
     create(manual, "rid", "request_id")
     manual.invoke("rid", {}, invocation_type="Event")
     manual.delete_function("rid")
-    [finished] = manual.drain()
+    [finished] = finish(manual)
     assert (finished.condition, finished.attempts, finished.deliveries) == ("Dropped", 0, ())
 
 
@@ -372,7 +380,7 @@ def test_the_event_payload_limit_is_one_megabyte(manual):
 def test_invoke_async_queues_the_event_and_keeps_the_256_kb_limit(manual):
     create(manual, "rid", "request_id")
     assert manual.invoke_async("rid", b'{"k": 1}') == {"Status": 202}
-    [finished] = manual.drain()
+    [finished] = finish(manual)
     assert finished.event == {"k": 1}
     with pytest.raises(RequestTooLargeException) as caught:
         manual.invoke_async("rid", b'"' + b"x" * 262_143 + b'"')
@@ -392,7 +400,8 @@ def test_the_background_dispatcher_runs_events_without_drain(sim):
             break
         done.wait(0.1)
     assert done.is_set()
-    [finished] = sim.drain()
+    sim.drain()  # waits for the dispatcher's attempt to finish
+    [finished] = sim.async_invocations()
     assert finished.condition == "Success"
 
 
@@ -415,7 +424,8 @@ def test_drain_waits_for_the_attempt_the_dispatcher_has_in_flight(sim):
     create(sim, "rid", "request_id")
     for _ in range(5):
         sim.invoke("rid", {}, invocation_type="Event")
-    finished = sim.drain()
+    sim.drain()
+    finished = sim.async_invocations()
     assert [f.condition for f in finished] == ["Success"] * 5
     assert len(sim.invocations("rid")) == 5
 
@@ -439,3 +449,34 @@ def test_close_ends_an_attempt_in_flight_and_its_thread(zygote):
             started.wait(0.1)
         assert started.is_set()
     assert not any(t.name == "lambdasim-async" for t in threading.enumerate())
+
+
+def test_drain_returns_the_number_of_invocations_it_ran(manual):
+    create(manual, "fail", "fail")
+    create(manual, "off", "request_id", reserved_concurrency=0)
+    manual.invoke("fail", {}, invocation_type="Event")
+    manual.invoke("off", {}, invocation_type="Event")
+    assert manual.drain() == 3  # three attempts of "fail"; "off" never runs
+    assert manual.drain() == 0
+    assert [f.function_name for f in manual.async_invocations()] == ["off", "fail"]
+    assert [f.function_name for f in manual.async_invocations("fail")] == ["fail"]
+
+
+def test_an_event_through_an_alias_uses_the_aliases_config_and_the_versions_dlq(manual):
+    create(manual, "fail", "fail", dead_letter_config={"TargetArn": QUEUE})
+    manual.publish_version("fail")
+    manual.update_function_configuration("fail", dead_letter_config={"TargetArn": TOPIC})
+    manual.create_alias("fail", "live", "1")
+    manual.put_function_event_invoke_config(
+        "fail", qualifier="live", maximum_retry_attempts=0,
+        destination_config={"OnFailure": {"Destination": FAILURE_QUEUE}},
+    )
+    manual.invoke("fail", {}, qualifier="live", invocation_type="Event")
+    [finished] = finish(manual)
+    assert (finished.attempts, finished.results[0].executed_version) == (1, "1")
+    record = manual.sink(FAILURE_QUEUE)[0].payload
+    assert record["requestContext"]["functionArn"] == ARN + "fail:live"
+    assert record["responseContext"]["executedVersion"] == "1"
+    # Version 1 was published with the queue as its DLQ; $LATEST has the topic since.
+    assert len(manual.sink(QUEUE)) == 1
+    assert manual.sink(TOPIC) == []

@@ -15,6 +15,14 @@ TOPIC = "arn:aws:sns:us-east-1:123456789012:t"
 EMPTY = {"OnSuccess": {}, "OnFailure": {}}
 
 
+def finish(sim, **options):
+    """Drain the simulator; return the asynchronous events this drain finished."""
+    before = len(sim.async_invocations())
+    ran = sim.drain(**options)
+    assert isinstance(ran, int)
+    return sim.async_invocations()[before:]
+
+
 @pytest.fixture
 def fn(sim):
     sim.create_function("fn", handler="app.echo", code=str(BASIC))
@@ -246,7 +254,7 @@ def test_event_invokes_and_invoke_async_through_boto3(zygote):
         request_id = response["ResponseMetadata"]["RequestId"]
         legacy = client.invoke_async(FunctionName="fn", InvokeArgs=b'{"k": 2}')
         assert legacy["Status"] == 202
-        finished = sim.drain()
+        finished = finish(sim)
         assert [(f.request_id, f.event) for f in finished][0] == (request_id, {"k": 1})
         assert [f.event for f in finished] == [{"k": 1}, {"k": 2}]
         with pytest.raises(ClientError) as caught:
@@ -256,3 +264,18 @@ def test_event_invokes_and_invoke_async_through_boto3(zygote):
             "Message": "1048577 byte payload is too large for the Event invocation type (limit 1048576 bytes)",
         }
         assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_configs_of_versions_and_aliases_are_their_own(sim, fn):
+    sim.publish_version(fn)
+    sim.create_alias(fn, "live", "1")
+    sim.put_function_event_invoke_config(fn, qualifier="1", maximum_retry_attempts=0)
+    sim.put_function_event_invoke_config(fn + ":live", maximum_retry_attempts=1)
+    assert sim.get_function_event_invoke_config(fn, qualifier="live")["FunctionArn"] == ARN + "fn:live"
+    listed = sim.list_function_event_invoke_configs(fn)["FunctionEventInvokeConfigs"]
+    assert [c["FunctionArn"] for c in listed] == [ARN + "fn:1", ARN + "fn:live"]
+    with pytest.raises(ResourceNotFoundException):
+        sim.get_function_event_invoke_config(fn)
+    sim.delete_alias(fn, "live")
+    with pytest.raises(ResourceNotFoundException):
+        sim.get_function_event_invoke_config(fn, qualifier="live")

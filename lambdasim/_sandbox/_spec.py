@@ -42,6 +42,7 @@ def environment_variables(
     user_variables: Optional[Mapping[str, str]],
     passthrough: Mapping[str, str],
     tmp_dir: Optional[str],
+    service_variables: Optional[Mapping[str, str]] = None,
 ) -> dict:
     """The complete environment of a runtime process, built from nothing (spec §7.1)."""
     env = {
@@ -76,6 +77,9 @@ def environment_variables(
     if tmp_dir is not None:
         # Without namespaces, /tmp cannot be private; TMPDIR points at the sandbox's.
         env["TMPDIR"] = tmp_dir
+    if service_variables:
+        # Set by the simulator (AWS endpoints of moto's server); the function's own variables win.
+        env.update(service_variables)
     if user_variables:
         env.update(user_variables)
     return env
