@@ -54,7 +54,12 @@ DEFAULT_ROLE = "arn:aws:iam::123456789012:role/lambdasim-execution-role"
 #   (it runs Python handlers only): a lambdasim message says so.
 # Anything outside the model enum, wrong case included, gets AWS's enum message.
 
-ACCEPTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+ACCEPTED_RUNTIMES = (
+    "python3.10", "python3.11", "python3.12", "python3.13", "python3.14",
+    # Custom runtimes: the code's ``bootstrap`` runs against the Runtime API; their
+    # handler is free-form (docs/custom-runtimes.md).
+    "provided.al2023", "provided.al2",
+)  # fmt: skip
 
 BLOCKED_RUNTIMES = frozenset(
     {
@@ -73,7 +78,6 @@ _OTHER_AWS_RUNTIMES = frozenset(
         "java8.al2", "java11", "java17", "java21", "java25",
         "dotnet6", "dotnet8", "dotnet10",
         "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0",
-        "provided.al2", "provided.al2023",
     }
 )  # fmt: skip
 

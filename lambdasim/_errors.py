@@ -255,7 +255,7 @@ def runtime_not_in_enum(runtime: str, accepted: list) -> str:
 
 def runtime_not_python(runtime: str, python_runtimes: list) -> str:
     return (
-        f"lambdasim runs Python handlers: runtime {runtime!r} is not supported; "
+        f"lambdasim runs Python handlers and custom runtimes: runtime {runtime!r} is not supported; "
         f"use one of {', '.join(python_runtimes)}"
     )
 

@@ -737,6 +737,39 @@ class LambdaSim:
 
         return patch_boto3(self)
 
+    # --- HTTP ---------------------------------------------------------------
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, chain: bool = False, **options: Any) -> Any:
+        """Serve this simulator's Lambda REST API over HTTP; returns a running ``LambdaServer``.
+
+        ``port=0`` picks a free port (``server.url`` tells which). With ``chain``
+        environments get ``AWS_ENDPOINT_URL_LAMBDA`` pointing at the server while
+        it runs, so handlers that call Lambda with boto3 reach this simulator.
+        ``options`` go to ``LambdaServer`` (``log=``, ``shutdown_timeout=``); see ``docs/server.md``.
+        """
+        from ._server import LambdaServer
+
+        self._check_open()
+        return LambdaServer(self, host, port, chain=chain, **options)
+
+    def _set_lambda_endpoint(self, url: Optional[str]) -> None:
+        """Give environments started from now on ``AWS_ENDPOINT_URL_LAMBDA=url`` (None: stop).
+
+        Idle environments started before the change are retired, so that no
+        environment keeps an endpoint that no longer answers.
+        """
+        with self._lock:
+            current = self._factory.lambda_endpoint
+            if url is not None and current is not None and current != url:
+                raise InvalidParameterValueException(
+                    f"environments already chain to {current}: close that server before "
+                    f"serving with chain=True on {url}"
+                )
+            self._factory.lambda_endpoint = url
+            functions = list(self._functions.values())
+        for function in functions:
+            self._retire(function)
+
     # --- internals ----------------------------------------------------------
 
     def _function_arn(self, function_name: str) -> str:

@@ -12,7 +12,7 @@ import resource
 import sys
 
 from . import context as lambda_context
-from . import errors, linux, logs, marshal, protocol
+from . import custom, errors, linux, logs, marshal, protocol
 
 _ASCII_RUNTIMES = ("python3.9", "python3.10", "python3.11")
 
@@ -25,6 +25,9 @@ def run(spec, fds):
     os.dup2(log_fd, 2)
     os.close(log_fd)
     _enter_sandbox(spec["sandbox"], commands, control, fds[3:])
+    if "bootstrap" in spec:
+        # A custom runtime (provided.*): the process becomes its bootstrap.
+        return custom.exec_bootstrap(spec, commands, control)
     _take_environment(spec)
     logs.setup_logging(spec.get("log_format") or "Text", os.environ.get("AWS_LAMBDA_LOG_LEVEL"))
     try:

@@ -272,7 +272,8 @@ class ExecutionEnvironment:
                         poller.unregister(log_fd)
                         log_open = False
                     continue
-                data = os.read(reply_fd, self._frames.wanted())
+                # The reply pipe, or (custom runtimes) the Runtime API's frame pipe.
+                data = os.read(fd, self._frames.wanted())
                 if not data:
                     return self._died(output, started, log_open)
                 self._frames.feed(data)

@@ -12,8 +12,9 @@ from typing import Dict, Optional
 from .. import _clock
 from .._code import CodePackage
 from .._config import FunctionConfig
+from ._custom import CustomRuntimeEnvironment
 from ._environment import ExecutionEnvironment, Sandbox
-from ._spec import environment_variables, log_stream_name, passthrough_variables, python_path
+from ._spec import bootstrap_candidates, environment_variables, log_stream_name, passthrough_variables, python_path
 from ._zygote import RUNTIME_DIR, Zygote
 
 
@@ -41,6 +42,8 @@ class EnvironmentFactory:
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
+        #: ``AWS_ENDPOINT_URL_LAMBDA`` of new environments while a chaining server runs (``sim.serve(chain=True)``).
+        self.lambda_endpoint: Optional[str] = None
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -77,6 +80,7 @@ class EnvironmentFactory:
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
             service_variables=self.service_variables,
+            lambda_endpoint=self.lambda_endpoint,
         )
         spec = {
             "handler": config.handler,
@@ -91,7 +95,12 @@ class EnvironmentFactory:
             },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
-        return ExecutionEnvironment(
+        kind = ExecutionEnvironment
+        if config.runtime.startswith("provided"):
+            # A custom runtime: the process execs its bootstrap (docs/custom-runtimes.md).
+            kind = CustomRuntimeEnvironment
+            spec["bootstrap"] = bootstrap_candidates(task_root)
+        return kind(
             zygote=self.zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
             version=version, memory_limit_mb=config.memory_size if self.enforce_memory else None,
         )

@@ -43,8 +43,13 @@ def environment_variables(
     passthrough: Mapping[str, str],
     tmp_dir: Optional[str],
     service_variables: Optional[Mapping[str, str]] = None,
+    lambda_endpoint: Optional[str] = None,
 ) -> dict:
-    """The complete environment of a runtime process, built from nothing (spec §7.1)."""
+    """The complete environment of a runtime process, built from nothing (spec §7.1).
+
+    ``lambda_endpoint`` (a chaining server's URL) becomes ``AWS_ENDPOINT_URL_LAMBDA``,
+    which boto3 honours; the function's own variables can still override it.
+    """
     env = {
         "_HANDLER": handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
@@ -73,7 +78,12 @@ def environment_variables(
     }
     if _version_tuple(runtime) >= (3, 12):
         env["LC_CTYPE"] = "C.UTF-8"
+    if runtime.startswith("provided"):
+        # Not set for provided runtimes (spec/lambda-controlplane.md §2.4).
+        del env["AWS_EXECUTION_ENV"]
     env.update(passthrough)
+    if lambda_endpoint is not None:
+        env["AWS_ENDPOINT_URL_LAMBDA"] = lambda_endpoint
     if tmp_dir is not None:
         # Without namespaces, /tmp cannot be private; TMPDIR points at the sandbox's.
         env["TMPDIR"] = tmp_dir
@@ -96,6 +106,12 @@ def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_
         major, minor = _version_tuple(runtime)
         entries += [f"/opt/python/lib/python{major}.{minor}/site-packages", "/opt/python"]
     return entries
+
+
+def bootstrap_candidates(task_root: str) -> list:
+    """Where a custom runtime's executable is looked for, in Lambda's order (controlplane §8):
+    the code's ``bootstrap``, then a layer's ``/opt/bootstrap``."""
+    return [os.path.join(task_root, "bootstrap"), "/opt/bootstrap"]
 
 
 def _version_tuple(runtime: str) -> tuple:
