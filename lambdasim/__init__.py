@@ -17,7 +17,9 @@ from ._errors import (
     TooManyRequestsException,
     ValidationException,
 )
+from ._async import AsyncInvocation
 from ._config import FunctionConfig
+from ._destinations import Delivery
 from ._faults import Faults
 from ._result import FunctionError, Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
@@ -26,6 +28,8 @@ from ._service import LambdaSim
 
 __all__ = [
     "AccessDeniedException",
+    "AsyncInvocation",
+    "Delivery",
     "ExecutionEnvironment",
     "Faults",
     "FunctionConfig",

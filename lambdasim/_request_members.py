@@ -24,6 +24,7 @@ __all__ = [
     "LAYER_CONTENT_UNSUPPORTED",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
+    "event_invoke_config",
     "layer_settings",
     "refuse_unsupported",
     "settings",
@@ -172,3 +173,13 @@ def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
     return {
         keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
     }
+
+
+def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """The keywords of Put/UpdateFunctionEventInvokeConfig for the members present."""
+    members = {
+        "MaximumRetryAttempts": "maximum_retry_attempts",
+        "MaximumEventAgeInSeconds": "maximum_event_age_in_seconds",
+        "DestinationConfig": "destination_config",
+    }
+    return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}

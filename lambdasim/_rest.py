@@ -327,6 +327,45 @@ def _invoke(sim: Any, request: _Request) -> RestResponse:
     return RestResponse(result.status_code, answer, result.raw_payload)
 
 
+def _invoke_async(sim: Any, request: _Request) -> RestResponse:
+    return _json(202, sim.invoke_async(request.params["FunctionName"], request.body))
+
+
+def _put_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.put_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _update_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.update_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _get_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.get_function_event_invoke_config(name, qualifier=qualifier))
+
+
+def _delete_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    sim.delete_function_event_invoke_config(name, qualifier=qualifier)
+    return _no_content()
+
+
+def _list_function_event_invoke_configs(sim: Any, request: _Request) -> RestResponse:
+    text = request.query.get("MaxItems")
+    try:
+        max_items = None if text is None else int(text)
+    except ValueError:
+        raise InvalidParameterValueException(_errors.wrong_type("MaxItems", "an integer", text)) from None
+    answer = sim.list_function_event_invoke_configs(
+        request.params["FunctionName"], marker=request.query.get("Marker"), max_items=max_items
+    )
+    return _json(200, answer)
+
+
 def _publish_version(sim: Any, request: _Request) -> RestResponse:
     document = request.json()
     _members.refuse_unsupported("PublishVersion", document, ("PublishTo",))
@@ -574,6 +613,7 @@ _LAYER_ROUTES = (
 # --- the table --------------------------------------------------------------------
 
 _FUNCTION = "/2015-03-31/functions/{FunctionName}"
+_EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 
 #: What lambdasim answers. Paths and date prefixes from botocore's Lambda model.
 _IMPLEMENTED = (
@@ -599,6 +639,14 @@ _IMPLEMENTED = (
         _delete_function_concurrency,
     ),
     Route("GET", "/2016-08-19/account-settings", "GetAccountSettings", _get_account_settings),
+    Route("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", "InvokeAsync", _invoke_async),
+    Route("PUT", _EVENT_INVOKE_CONFIG, "PutFunctionEventInvokeConfig", _put_function_event_invoke_config),
+    Route("POST", _EVENT_INVOKE_CONFIG, "UpdateFunctionEventInvokeConfig", _update_function_event_invoke_config),
+    Route("GET", _EVENT_INVOKE_CONFIG, "GetFunctionEventInvokeConfig", _get_function_event_invoke_config),
+    Route("DELETE", _EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig", _delete_function_event_invoke_config),
+    Route(
+        "GET", _EVENT_INVOKE_CONFIG + "/list", "ListFunctionEventInvokeConfigs", _list_function_event_invoke_configs,
+    ),
     Route("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", _create_event_source_mapping),
     Route("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", _list_event_source_mappings),
     Route("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping", _get_event_source_mapping),
@@ -621,7 +669,6 @@ POST /2021-10-31/functions/{FunctionName}/url CreateFunctionUrlConfig
 DELETE /2025-11-30/capacity-providers/{CapacityProviderName} DeleteCapacityProvider
 DELETE /2020-04-22/code-signing-configs/{CodeSigningConfigArn} DeleteCodeSigningConfig
 DELETE /2020-06-30/functions/{FunctionName}/code-signing-config DeleteFunctionCodeSigningConfig
-DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config DeleteFunctionEventInvokeConfig
 DELETE /2021-10-31/functions/{FunctionName}/url DeleteFunctionUrlConfig
 DELETE /2019-09-30/functions/{FunctionName}/provisioned-concurrency DeleteProvisionedConcurrencyConfig
 GET /2025-11-30/capacity-providers/{CapacityProviderName} GetCapacityProvider
@@ -630,7 +677,6 @@ GET /2025-12-01/durable-executions/{DurableExecutionArn} GetDurableExecution
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/history GetDurableExecutionHistory
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/state GetDurableExecutionState
 GET /2020-06-30/functions/{FunctionName}/code-signing-config GetFunctionCodeSigningConfig
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config GetFunctionEventInvokeConfig
 GET /2024-08-31/functions/{FunctionName}/recursion-config GetFunctionRecursionConfig
 GET /2025-11-30/functions/{FunctionName}/function-scaling-config GetFunctionScalingConfig
 GET /2021-10-31/functions/{FunctionName}/url GetFunctionUrlConfig
@@ -638,18 +684,15 @@ GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy GetLayerVersi
 GET /2015-03-31/functions/{FunctionName}/policy GetPolicy
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency GetProvisionedConcurrencyConfig
 GET /2021-07-20/functions/{FunctionName}/runtime-management-config GetRuntimeManagementConfig
-POST /2014-11-13/functions/{FunctionName}/invoke-async InvokeAsync
 POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations InvokeWithResponseStream
 GET /2025-11-30/capacity-providers ListCapacityProviders
 GET /2020-04-22/code-signing-configs ListCodeSigningConfigs
 GET /2025-12-01/functions/{FunctionName}/durable-executions ListDurableExecutionsByFunction
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config/list ListFunctionEventInvokeConfigs
 GET /2021-10-31/functions/{FunctionName}/urls ListFunctionUrlConfigs
 GET /2025-11-30/capacity-providers/{CapacityProviderName}/function-versions ListFunctionVersionsByCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions ListFunctionsByCodeSigningConfig
 GET /2017-03-31/tags/{Resource} ListTags
 PUT /2020-06-30/functions/{FunctionName}/code-signing-config PutFunctionCodeSigningConfig
-PUT /2019-09-25/functions/{FunctionName}/event-invoke-config PutFunctionEventInvokeConfig
 PUT /2024-08-31/functions/{FunctionName}/recursion-config PutFunctionRecursionConfig
 PUT /2025-11-30/functions/{FunctionName}/function-scaling-config PutFunctionScalingConfig
 PUT /2019-09-30/functions/{FunctionName}/provisioned-concurrency PutProvisionedConcurrencyConfig
@@ -664,7 +707,6 @@ POST /2017-03-31/tags/{Resource} TagResource
 DELETE /2017-03-31/tags/{Resource} UntagResource
 PUT /2025-11-30/capacity-providers/{CapacityProviderName} UpdateCapacityProvider
 PUT /2020-04-22/code-signing-configs/{CodeSigningConfigArn} UpdateCodeSigningConfig
-POST /2019-09-25/functions/{FunctionName}/event-invoke-config UpdateFunctionEventInvokeConfig
 PUT /2021-10-31/functions/{FunctionName}/url UpdateFunctionUrlConfig
 """
 

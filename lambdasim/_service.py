@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
-from . import _alias, _arn, _clock, _errors, _invocation
+from . import _alias, _arn, _async, _clock, _errors, _invocation
+from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
@@ -77,6 +78,7 @@ class LambdaSim:
         aws_endpoint_url: Optional[str] = None,
         event_source_polling: str = "background",
         freeze_idle: bool = True,
+        async_dispatch: str = "background",
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -86,6 +88,8 @@ class LambdaSim:
             raise InvalidParameterValueException(
                 f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
             )
+        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
+        self._async = AsyncQueue(self, async_dispatch)
         if state_transitions not in ("immediate", "manual"):
             raise InvalidParameterValueException(
                 "'state_transitions' must be 'immediate' (the next read sees Active/Successful) or 'manual' "
@@ -159,10 +163,12 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
+        self._async.stop()  # no new attempt starts; the one in flight ends with its environment
         self._event_sources.close()
         for function in functions:
             for record in function.records():
                 self._retire(record, everything=True)
+        self._async.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
@@ -525,6 +531,8 @@ class LambdaSim:
         if self._hold and function.transition == "create":
             raise ResourceConflictException(_PENDING)
         body = event_bytes(event)
+        if invocation_type == "Event" and len(body) > _async.EVENT_REQUEST_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body)))
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
@@ -534,10 +542,7 @@ class LambdaSim:
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
         if invocation_type == "Event":
-            raise NotImplementedError(
-                "lambdasim: invocation_type='Event' (asynchronous invoke) is not supported yet; "
-                "use 'RequestResponse' or 'DryRun'"
-            )
+            return self._async.submit(function.config.function_name, qualifier, body, request_id)
         config = record.active()[0]
         name = config.function_name
         faults = self.faults
@@ -584,7 +589,7 @@ class LambdaSim:
         return result
 
     def invocations(self, function_name: Optional[str] = None) -> List[Invocation]:
-        """The synchronous invocations made so far (of one function, or all), oldest first."""
+        """The invocations that ran so far (of one function, or all), oldest first; async attempts included."""
         with self._lock:
             records = list(self._invocations)
         if function_name is None:
@@ -664,11 +669,75 @@ class LambdaSim:
         self._check_open()
         return self._event_sources.delete(uuid)
 
-    def drain(self) -> int:
-        """Run everything pending now: poll each enabled event source mapping until its source
-        has nothing left to deliver. Returns the number of batches invoked."""
+    # --- asynchronous invocation ---------------------------------------------
+
+    def invoke_async(self, function_name: str, invoke_args: Any = None) -> dict:
+        """The deprecated ``InvokeAsync``: queue an event (256 KB at most); answer ``{"Status": 202}``."""
         self._check_open()
-        return self._event_sources.drain()
+        body = event_bytes(invoke_args)
+        if len(body) > _async.INVOKE_ASYNC_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body), _async.INVOKE_ASYNC_LIMIT))
+        self.invoke(function_name, body, invocation_type="Event")
+        return {"Status": 202}
+
+    def drain(self, *, advance: bool = True) -> int:
+        """Run everything pending now, in this thread; return the number of invocations run.
+
+        First every enabled event source mapping is polled until its source has
+        nothing left to deliver (one invocation per batch); then the queued
+        asynchronous events run: with ``advance`` (the default) each to its end, the
+        queue's clock jumping over retry delays and throttle backoff; without, only
+        what is due now (one invocation per attempt). ``async_invocations()`` tells
+        how the asynchronous events ended.
+        """
+        self._check_open()
+        return self._event_sources.drain() + self._async.drain(advance=advance)
+
+    def async_invocations(self, function_name: Optional[str] = None) -> List[AsyncInvocation]:
+        """The asynchronous events that have finished (of one function, or all), in the order they finished."""
+        records = self._async.finished()
+        if function_name is None:
+            return records
+        name, _ = self._parse(function_name, None)
+        return [record for record in records if record.function_name == name]
+
+    def sink(self, arn: str) -> List[Any]:
+        """What was delivered to ``arn`` (a DLQ or a destination), oldest first, as ``Delivery`` objects."""
+        return self._async.sinks.get(arn)
+
+    def put_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Set the retries, maximum event age and destinations of Event invokes (replacing any config)."""
+        self._check_open()
+        return self._async.configs.put(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def update_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Change some settings of an existing event invoke config (the others are kept)."""
+        self._check_open()
+        return self._async.configs.update(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def get_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        self._check_open()
+        return self._async.configs.get(function_name, qualifier)
+
+    def delete_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
+        self._check_open()
+        self._async.configs.delete(function_name, qualifier)
+
+    def list_function_event_invoke_configs(
+        self, function_name: str, *, marker: Optional[str] = None, max_items: Optional[int] = None
+    ) -> dict:
+        self._check_open()
+        return self._async.configs.list(function_name, marker, max_items)
 
     # --- layers -------------------------------------------------------------
     # Layer versions (docs/layers.md). The registry is lambdasim/_layers.py.

@@ -74,6 +74,12 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        ("POST", "/2014-11-13/functions/{FunctionName}/invoke-async"): "InvokeAsync",
+        ("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "PutFunctionEventInvokeConfig",
+        ("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "UpdateFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "GetFunctionEventInvokeConfig",
+        ("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "DeleteFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list"): "ListFunctionEventInvokeConfigs",
         ("POST", "/2015-03-31/event-source-mappings"): "CreateEventSourceMapping",
         ("GET", "/2015-03-31/event-source-mappings"): "ListEventSourceMappings",
         ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
@@ -141,13 +147,32 @@ def test_operations_told_apart_by_their_query_are_named_correctly(router):
     assert "GetProvisionedConcurrencyConfig " in single["Message"]
 
 
-def test_asynchronous_invokes_are_501_with_the_services_message(router, basic):
+def test_asynchronous_invokes_answer_202_with_no_body_and_no_executed_version(router, basic):
     basic("echo")
     response = call(router, "POST", "/2015-03-31/functions/echo/invocations", b"{}",
                     headers={"X-Amz-Invocation-Type": "Event"})
-    status, code, body = error_of(response)
-    assert (status, code) == (501, "NotImplemented")
-    assert "invocation_type='Event'" in body["Message"]
+    assert response.status == 202
+    assert response.body == b""
+    assert "X-Amz-Executed-Version" not in response.headers
+    assert UUID.fullmatch(response.headers["x-amzn-RequestId"])
+
+
+def test_invoke_async_answers_202_with_its_status_body_with_or_without_the_trailing_slash(router, basic):
+    basic("echo")
+    for path in ("/2014-11-13/functions/echo/invoke-async", "/2014-11-13/functions/echo/invoke-async/"):
+        response = call(router, "POST", path, b'{"k": 1}')
+        assert (response.status, response.body) == (202, b'{"Status":202}')
+    router.sim.drain()
+
+
+def test_event_invoke_config_last_modified_is_epoch_seconds_on_the_wire(router, basic):
+    basic("echo")
+    response = call(router, "PUT", "/2019-09-25/functions/echo/event-invoke-config", {"MaximumRetryAttempts": 1})
+    document = json.loads(response.body)
+    assert response.status == 200
+    assert isinstance(document["LastModified"], float)
+    assert document["FunctionArn"] == ARN + "echo:$LATEST"
+    assert document["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
 
 
 # --- success responses --------------------------------------------------------------
