@@ -18,6 +18,7 @@ from ._result import FunctionError, Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
 from ._service import LambdaSim
+from ._template import Stack, TemplateError
 
 __all__ = [
     "AccessDeniedException",
@@ -35,6 +36,8 @@ __all__ = [
     "ResourceConflictException",
     "ResourceNotFoundException",
     "ServiceException",
+    "Stack",
+    "TemplateError",
     "TooManyRequestsException",
     "ValidationException",
     "Zygote",

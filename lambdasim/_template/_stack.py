@@ -1,0 +1,555 @@
+"""Load a template into a ``LambdaSim``: resources in dependency order, as CloudFormation creates them.
+
+``load_template`` reads the file, resolves ``Parameters``, applies SAM's ``Globals``,
+orders the resources by their references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) and
+``DependsOn``, skips those whose ``Condition`` is false, and creates each one
+through the simulator's public methods: ``create_function``, ``publish_version``,
+``create_alias`` and ``publish_layer_version``. Roles are recorded (their trust and
+VPC permissions are checked for the functions that use them); other resource types
+get names and ARNs for ``Ref``/``Fn::GetAtt`` and a note. If anything fails, the
+functions created so far are deleted again, like a rolled-back stack.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Set, Union
+
+import attrs
+
+from .._errors import LambdaSimError
+from . import _code, _functions, _iam
+from ._errors import TemplateError
+from ._intrinsics import Resolver, dependencies, pseudo_parameters
+from ._naming import generated_name
+from ._parameters import resolve_parameters
+from ._parse import read_template
+
+__all__ = ["Stack", "load_template"]
+
+SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
+DEFAULT_STACK_NAME = "lambdasim"
+_SECTIONS = (
+    "AWSTemplateFormatVersion", "Conditions", "Description", "Globals", "Mappings", "Metadata", "Outputs",
+    "Parameters", "Resources", "Rules", "Transform",
+)  # fmt: skip
+_RESOURCE_KEYS = (
+    "Condition", "CreationPolicy", "DeletionPolicy", "DependsOn", "Metadata", "Properties", "Type",
+    "UpdatePolicy", "UpdateReplacePolicy",
+)  # fmt: skip
+_GLOBAL_SECTIONS = ("Function", "Api", "HttpApi", "SimpleTable", "StateMachine", "LayerVersion",
+                    "CapacityProvider", "WebSocketApi")
+#: Lambda resource types lambdasim does not simulate: an error, since the functions would behave differently.
+_UNSUPPORTED_LAMBDA_TYPES = {
+    "AWS::Lambda::EventSourceMapping": "event source mappings (polling SQS, Kinesis, DynamoDB) are not simulated",
+    "AWS::Lambda::EventInvokeConfig": "asynchronous invoke configuration is not available in this version",
+    "AWS::Lambda::Url": "function URLs are not simulated",
+}
+#: Lambda-related types that change nothing a test can observe in lambdasim.
+_ACCEPTED_LAMBDA_TYPES = (
+    "AWS::Lambda::Permission", "AWS::Lambda::LayerVersionPermission", "AWS::Lambda::CodeSigningConfig",
+)
+#: For types lambdasim does not simulate: the property that names them, ``Ref`` and attribute forms.
+_OTHER_TYPES: Dict[str, Dict[str, Any]] = {
+    "AWS::SQS::Queue": {"name": "QueueName", "ref": "url", "arn": "arn:{p}:sqs:{r}:{a}:{n}", "names": ("QueueName",)},
+    "AWS::SNS::Topic": {"name": "TopicName", "ref": "arn", "arn": "arn:{p}:sns:{r}:{a}:{n}", "names": ("TopicName",)},
+    "AWS::DynamoDB::Table": {"name": "TableName", "ref": "name", "arn": "arn:{p}:dynamodb:{r}:{a}:table/{n}"},
+    "AWS::S3::Bucket": {"name": "BucketName", "ref": "name", "arn": "arn:{p}:s3:::{n}", "lowercase": True},
+    "AWS::Events::Rule": {"name": "Name", "ref": "name", "arn": "arn:{p}:events:{r}:{a}:rule/{n}"},
+    "AWS::Logs::LogGroup": {"name": "LogGroupName", "ref": "name", "arn": "arn:{p}:logs:{r}:{a}:log-group:{n}:*"},
+    "AWS::Serverless::SimpleTable": {"name": "TableName", "ref": "name", "arn": "arn:{p}:dynamodb:{r}:{a}:table/{n}"},
+}
+
+
+@attrs.define
+class Stack:
+    """What loading one template created: logical ids, the names they got, and notes.
+
+    ``functions`` maps each function's logical id to its function name (given or
+    generated); ``invoke`` and ``function_name`` accept either.
+    """
+
+    name: str
+    template: Path
+    sim: Any = attrs.field(repr=False)
+    functions: Dict[str, str] = attrs.Factory(dict)
+    #: Logical id -> resource type, for everything recorded (SAM's generated versions, aliases and roles too).
+    resources: Dict[str, str] = attrs.Factory(dict)
+    #: Things accepted without effect, and resources that are not simulated.
+    notes: List[str] = attrs.Factory(list)
+    parameters: Dict[str, Any] = attrs.Factory(dict)
+
+    def function_name(self, function: str) -> str:
+        """The function name for a logical id (or a function name of this stack, returned as is)."""
+        if function in self.functions:
+            return self.functions[function]
+        if function in self.functions.values():
+            return function
+        known = ", ".join(f"{logical} ({name})" for logical, name in self.functions.items()) or "none"
+        raise TemplateError(
+            "", f"template {self.template.name} declares no function {function!r}; its functions: {known}"
+        )
+
+    def invoke(self, function: str, event: Any = None, **options: Any) -> Any:
+        """``sim.invoke`` with a logical id or a function name of this stack."""
+        return self.sim.invoke(self.function_name(function), event, **options)
+
+
+def load_template(
+    sim: Any,
+    path: Union[str, Path],
+    *,
+    parameters: Optional[Mapping[str, Any]] = None,
+    code_locations: Optional[Mapping[str, Union[str, Path]]] = None,
+    stack_name: str = DEFAULT_STACK_NAME,
+    environment_overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
+) -> Stack:
+    """Create the template's functions (and versions, aliases, layers) in ``sim``; return the ``Stack``."""
+    template_path = Path(path).expanduser().resolve()
+    loader = _Loader(sim, template_path, dict(parameters or {}), dict(code_locations or {}), stack_name,
+                     dict(environment_overrides or {}))
+    return loader.load()
+
+
+class _Loader:
+    def __init__(self, sim: Any, path: Path, parameters: Dict[str, Any], code_locations: Dict[str, Any],
+                 stack_name: str, environment_overrides: Dict[str, Any]) -> None:
+        self.sim = sim
+        self.path = path
+        self.base = path.parent
+        self.overrides = parameters
+        self.code_locations = code_locations
+        self.environment_overrides = environment_overrides
+        self.stack = Stack(stack_name, path, sim)
+        self.roles: Dict[str, _iam.RoleRecord] = {}  # by ARN
+        self.created_functions: List[str] = []
+
+    # --- the whole template -------------------------------------------------------
+
+    def load(self) -> Stack:
+        data = read_template(self.path)
+        for key in data:
+            if key not in _SECTIONS:
+                raise TemplateError(key, f"Invalid template property or properties [{key}]")
+        resources = data.get("Resources")
+        if not isinstance(resources, Mapping) or not resources:
+            raise TemplateError("Resources", "the template must declare at least one resource")
+        self.sam = self._transforms(data.get("Transform"))
+        self.globals = self._globals(data.get("Globals"))
+        self.template_resources = resources
+        types = self._types(resources)
+        values = resolve_parameters(data.get("Parameters"), self.overrides)
+        self.stack.parameters = values
+        region, account = self.sim.region, self.sim.account_id
+        pseudo = pseudo_parameters(region, account, self.stack.name, "")
+        pseudo["AWS::StackId"] = (
+            f"arn:{pseudo['AWS::Partition']}:cloudformation:{region}:{account}:stack/{self.stack.name}/{uuid.uuid4()}"
+        )
+        self.partition = pseudo["AWS::Partition"]
+        conditions = data.get("Conditions") or {}
+        if not isinstance(conditions, Mapping):
+            raise TemplateError("Conditions", f"must be a mapping (got {conditions!r})")
+        self.resolver = Resolver(
+            parameters=values, pseudo=pseudo, mappings=data.get("Mappings") or {}, conditions=conditions,
+            resource_types=types, region=region,
+        )
+        try:
+            for logical_id in self._order(resources):
+                self._create(logical_id, resources[logical_id])
+        except BaseException:
+            self._roll_back()
+            raise
+        return self.stack
+
+    def _roll_back(self) -> None:
+        for name in reversed(self.created_functions):
+            try:
+                self.sim.delete_function(name)
+            except LambdaSimError:
+                pass
+
+    def _transforms(self, transform: Any) -> bool:
+        names = transform if isinstance(transform, list) else ([] if transform is None else [transform])
+        for name in names:
+            if name != SAM_TRANSFORM:
+                raise TemplateError("Transform", f"lambdasim applies only {SAM_TRANSFORM} (got {name!r})")
+        return bool(names)
+
+    def _globals(self, section: Any) -> Dict[str, Any]:
+        if section is None:
+            return {}
+        if not self.sam:
+            raise TemplateError("Globals", f"the Globals section needs 'Transform: {SAM_TRANSFORM}'")
+        if not isinstance(section, Mapping):
+            raise TemplateError("Globals", f"must be a mapping (got {section!r})")
+        for name, values in section.items():
+            if name not in _GLOBAL_SECTIONS:
+                raise TemplateError(
+                    f"Globals.{name}", f"'Globals' section is invalid. '{name}' is not supported. "
+                    f"Must be one of the following values - [{', '.join(_GLOBAL_SECTIONS)}]"
+                )
+            if not isinstance(values, Mapping):
+                raise TemplateError(f"Globals.{name}", f"must be a mapping (got {values!r})")
+        function = section.get("Function") or {}
+        for key in function:
+            if key not in _functions.GLOBAL_FUNCTION_PROPERTIES:
+                raise TemplateError(
+                    f"Globals.Function.{key}",
+                    f"'Globals' section is invalid. '{key}' is not a supported property of 'Function'",
+                )
+        return dict(section)
+
+    def _types(self, resources: Mapping[str, Any]) -> Dict[str, str]:
+        types = {}
+        for logical_id, resource in resources.items():
+            path = f"Resources.{logical_id}"
+            if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
+                raise TemplateError(path, "a resource must be a mapping with a 'Type'")
+            for key in resource:
+                if key not in _RESOURCE_KEYS:
+                    raise TemplateError(f"{path}.{key}", f"Invalid resource attribute {key}")
+            kind = resource["Type"]
+            if kind.startswith("AWS::Serverless::") and not self.sam:
+                raise TemplateError(
+                    f"{path}.Type", f"Unrecognized resource types: [{kind}] (SAM types need 'Transform: {SAM_TRANSFORM}')"
+                )
+            if kind in _UNSUPPORTED_LAMBDA_TYPES:
+                raise TemplateError(f"{path}.Type", f"{kind} is not supported: {_UNSUPPORTED_LAMBDA_TYPES[kind]}")
+            properties = resource.get("Properties", {})
+            if not isinstance(properties, Mapping):
+                raise TemplateError(f"{path}.Properties", f"must be a mapping (got {properties!r})")
+            types[logical_id] = kind
+        return types
+
+    def _order(self, resources: Mapping[str, Any]) -> List[str]:
+        """Logical ids so that every resource comes after those it refers to (CloudFormation's order)."""
+        names = set(resources)
+        edges: Dict[str, Set[str]] = {}
+        for logical_id, resource in resources.items():
+            depends = resource.get("DependsOn", [])
+            depends = [depends] if isinstance(depends, str) else list(depends)
+            for target in depends:
+                if target not in names:
+                    raise TemplateError(
+                        f"Resources.{logical_id}.DependsOn",
+                        f"Template format error: Unresolved resource dependencies [{target}] in the Resources block of the template",
+                    )
+            properties = self._properties(logical_id, resource)
+            edges[logical_id] = (set(dependencies(properties, names)) | set(depends)) - {logical_id}
+        ordered: List[str] = []
+        state: Dict[str, int] = {}
+
+        def visit(logical_id: str, trail: List[str]) -> None:
+            if state.get(logical_id) == 2:
+                return
+            if state.get(logical_id) == 1:
+                cycle = trail[trail.index(logical_id):]
+                raise TemplateError("Resources", f"Circular dependency between resources: [{', '.join(cycle)}]")
+            state[logical_id] = 1
+            for target in sorted(edges[logical_id]):
+                visit(target, trail + [target])
+            state[logical_id] = 2
+            ordered.append(logical_id)
+
+        for logical_id in resources:
+            visit(logical_id, [logical_id])
+        return ordered
+
+    def _properties(self, logical_id: str, resource: Mapping[str, Any]) -> Mapping[str, Any]:
+        """The resource's raw properties, with SAM's ``Globals`` merged in."""
+        properties = resource.get("Properties") or {}
+        kind = resource["Type"]
+        section = {"AWS::Serverless::Function": "Function", "AWS::Serverless::LayerVersion": "LayerVersion"}.get(kind)
+        if section and self.globals.get(section):
+            merged = dict(self.globals[section])
+            for key, value in properties.items():
+                merged[key] = _functions.merge_globals(merged[key], value) if key in merged else value
+            return merged
+        return properties
+
+    # --- one resource -----------------------------------------------------------
+
+    def _create(self, logical_id: str, resource: Mapping[str, Any]) -> None:
+        path = f"Resources.{logical_id}"
+        if "Condition" in resource and not self.resolver.condition(resource["Condition"], f"{path}.Condition"):
+            self.resolver.skipped.add(logical_id)
+            return
+        kind = resource["Type"]
+        properties = self._properties(logical_id, resource)
+        self.stack.resources[logical_id] = kind
+        create = {
+            "AWS::Lambda::Function": self._function,
+            "AWS::Serverless::Function": self._function,
+            "AWS::IAM::Role": self._role,
+            "AWS::Lambda::Version": self._version,
+            "AWS::Lambda::Alias": self._alias,
+            "AWS::Lambda::LayerVersion": self._layer,
+            "AWS::Serverless::LayerVersion": self._layer,
+        }.get(kind, self._other)
+        create(logical_id, kind, properties, f"{path}.Properties")
+
+    def _service_call(self, path: str, call: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return call(*args, **kwargs)
+        except LambdaSimError as error:
+            raise TemplateError(path, f"{type(error).__name__}: {error}") from error
+
+    def _function(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        _functions.check_properties(kind, raw, path)
+        properties = self.resolver.resolve(raw, path)
+        settings, notes = _functions.settings_from(kind, properties, path)
+        self.stack.notes.extend(notes)
+        for required in ("Handler", "Runtime"):
+            if required not in properties:
+                raise TemplateError(f"{path}.{required}", "is required for a Zip package")
+        handler = properties["Handler"]
+        if not isinstance(handler, str):
+            raise TemplateError(f"{path}.Handler", f"must be a string (got {handler!r})")
+        name = properties.get("FunctionName")
+        if name is None:
+            name = generated_name(self.stack.name, logical_id)
+        elif not isinstance(name, str):
+            raise TemplateError(f"{path}.FunctionName", f"must be a string (got {name!r})")
+        code = self._function_code(kind, properties, settings["runtime"], path)
+        role = self._function_role(logical_id, kind, properties, settings, path)
+        self._override_environment(logical_id, name, settings)
+        result = self._service_call(path, self.sim.create_function, name, code=code, handler=handler, role=role,
+                                    **settings)
+        self.created_functions.append(name)
+        self.stack.functions[logical_id] = name
+        self.resolver.refs[logical_id] = name
+        self.resolver.attributes[logical_id] = {"Arn": result["FunctionArn"]}
+        alias = properties.get("AutoPublishAlias")
+        if alias is not None:
+            self._auto_publish(logical_id, name, alias, properties, result, path)
+
+    def _function_code(self, kind: str, properties: Mapping[str, Any], runtime: str, path: str) -> Any:
+        if kind == "AWS::Lambda::Function":
+            code = properties.get("Code")
+            if not isinstance(code, Mapping):
+                raise TemplateError(f"{path}.Code", f"is required: ZipFile, or S3Bucket and S3Key (got {code!r})")
+            if "ImageUri" in code:
+                raise TemplateError(f"{path}.Code.ImageUri", f"not supported: {_functions.UNSUPPORTED['ImageUri']}")
+            if "ZipFile" in code:
+                return _code.inline_zip(code["ZipFile"], runtime, f"{path}.Code.ZipFile")
+            return _code.s3_location(code.get("S3Bucket"), code.get("S3Key"), self.code_locations, f"{path}.Code")
+        if "InlineCode" in properties:
+            return _code.inline_zip(properties["InlineCode"], runtime, f"{path}.InlineCode")
+        return self._uri(properties.get("CodeUri"), ("Bucket", "Key"), f"{path}.CodeUri")
+
+    def _uri(self, uri: Any, keys: tuple, path: str) -> Any:
+        if isinstance(uri, str) and uri.startswith("s3://"):
+            bucket, key = _code.parse_s3_uri(uri, path)
+            return _code.s3_location(bucket, key, self.code_locations, path)
+        if isinstance(uri, str):
+            return _code.local_path(uri, self.base, path)
+        if isinstance(uri, Mapping):
+            return _code.s3_location(uri.get(keys[0]), uri.get(keys[1]), self.code_locations, path)
+        raise TemplateError(path, f"is required: a local path, s3://bucket/key, or {{{keys[0]}, {keys[1]}}} (got {uri!r})")
+
+    def _function_role(self, logical_id: str, kind: str, properties: Mapping[str, Any], settings: Dict[str, Any],
+                       path: str) -> str:
+        role_arn = properties.get("Role")
+        if role_arn is None and kind == "AWS::Lambda::Function":
+            raise TemplateError(f"{path}.Role", "is required")
+        if role_arn is None:
+            role = self._generated_role(logical_id, properties, settings)
+        else:
+            if not isinstance(role_arn, str):
+                raise TemplateError(f"{path}.Role", f"must be a role ARN (got {role_arn!r})")
+            role = self.roles.get(role_arn)
+            if role is None:
+                return role_arn
+        if not _iam.trusts_lambda(role):
+            raise TemplateError(
+                f"{path}.Role", "InvalidParameterValueException: The role defined for the function cannot be "
+                f"assumed by Lambda. (role {role.logical_id!r} does not trust lambda.amazonaws.com)"
+            )
+        if settings.get("vpc_config", {}).get("SubnetIds") and not _iam.allows_vpc_access(role):
+            raise TemplateError(
+                f"{path}.VpcConfig", "InvalidParameterValueException: The provided execution role does not have "
+                f"permissions to call CreateNetworkInterface on EC2 (role {role.logical_id!r})"
+            )
+        return role.arn
+
+    def _generated_role(self, logical_id: str, properties: Mapping[str, Any], settings: Dict[str, Any]) -> _iam.RoleRecord:
+        """The role SAM generates for a function without ``Role``: basic execution, VPC access when needed."""
+        role_id = f"{logical_id}Role"
+        name = generated_name(self.stack.name, role_id)
+        trust = properties.get("AssumeRolePolicyDocument") or {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"],
+                           "Principal": {"Service": ["lambda.amazonaws.com"]}}],
+        }
+        managed = [f"arn:{self.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+        if settings.get("vpc_config"):
+            managed.append(f"arn:{self.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
+        role_path = properties.get("RolePath") or "/"
+        role = _iam.RoleRecord(role_id, name, f"arn:{self.partition}:iam::{self.sim.account_id}:role{role_path}{name}",
+                               trust, managed_policy_arns=tuple(managed))
+        self.stack.resources[role_id] = "AWS::IAM::Role"
+        return role
+
+    def _override_environment(self, logical_id: str, name: str, settings: Dict[str, Any]) -> None:
+        """SAM's ``--env-vars``: ``Parameters`` for every function, then the function's own entry;
+        only variables the template declares are replaced."""
+        variables = settings.get("environment")
+        if not variables:
+            return
+        for key in ("Parameters", logical_id, name):
+            for variable, value in (self.environment_overrides.get(key) or {}).items():
+                if variable in variables:
+                    variables[variable] = value if isinstance(value, str) else _functions._string(value, key)
+
+    def _auto_publish(self, logical_id: str, name: str, alias: Any, properties: Mapping[str, Any], created: dict,
+                      path: str) -> None:
+        import re
+
+        if not isinstance(alias, str) or not re.fullmatch(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)", alias):
+            raise TemplateError(f"{path}.AutoPublishAlias", f"must match (?!^[0-9]+$)([a-zA-Z0-9-_]+) (got {alias!r})")
+        digest = hashlib.sha256(str(created.get("CodeSha256", "")).encode()).hexdigest()[:10]
+        version_id = f"{logical_id}Version{digest}"
+        alias_id = f"{logical_id}Alias{alias.replace('-', 'D').replace('_', 'U')}"
+        keywords = {}
+        if "VersionDescription" in properties:
+            keywords["description"] = properties["VersionDescription"]
+        version = self._service_call(f"{path}.AutoPublishAlias", self.sim.publish_version, name, **keywords)
+        created_alias = self._service_call(
+            f"{path}.AutoPublishAlias", self.sim.create_alias, name, alias, function_version=version["Version"]
+        )
+        self.stack.resources[version_id] = "AWS::Lambda::Version"
+        self.stack.resources[alias_id] = "AWS::Lambda::Alias"
+        self.resolver.refs[f"{logical_id}.Version"] = version["FunctionArn"]
+        self.resolver.refs[f"{logical_id}.Alias"] = created_alias["AliasArn"]
+
+    def _role(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        properties = self.resolver.resolve(raw, path)
+        trust = properties.get("AssumeRolePolicyDocument")
+        if not isinstance(trust, Mapping):
+            raise TemplateError(f"{path}.AssumeRolePolicyDocument", f"is required (got {trust!r})")
+        name = properties.get("RoleName") or generated_name(self.stack.name, logical_id)
+        role_path = properties.get("Path") or "/"
+        documents = [policy.get("PolicyDocument") for policy in properties.get("Policies") or []
+                     if isinstance(policy, Mapping)]
+        documents += self._attached_policies(logical_id)
+        arn = f"arn:{self.partition}:iam::{self.sim.account_id}:role{role_path}{name}"
+        role = _iam.RoleRecord(logical_id, name, arn, trust, tuple(documents),
+                               tuple(properties.get("ManagedPolicyArns") or ()))
+        self.roles[arn] = role
+        self.resolver.refs[logical_id] = name
+        self.resolver.attributes[logical_id] = {"Arn": arn, "RoleId": "AROA" + hashlib.sha1(arn.encode()).hexdigest()[:17].upper()}
+
+    def _attached_policies(self, role_id: str) -> List[Any]:
+        """Policy documents of ``AWS::IAM::Policy``/``ManagedPolicy`` resources that name the role by ``Ref``."""
+        documents = []
+        for logical_id, resource in self.template_resources.items():
+            if resource.get("Type") not in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+                continue
+            properties = resource.get("Properties") or {}
+            if {"Ref": role_id} in (properties.get("Roles") or []):
+                try:
+                    documents.append(self.resolver.resolve(properties.get("PolicyDocument"), f"Resources.{logical_id}"))
+                except TemplateError:
+                    documents.append({"Statement": [{"Effect": "Allow", "Action": "*"}]})  # unknown: benefit of the doubt
+        return documents
+
+    def _function_ref(self, value: Any, path: str) -> str:
+        if not isinstance(value, str):
+            raise TemplateError(path, f"must be a function name or ARN (got {value!r})")
+        if value.startswith("arn:"):
+            parts = value.split(":")
+            return parts[6] if len(parts) > 6 else value
+        return value
+
+    def _check_keys(self, kind: str, properties: Mapping[str, Any], known: tuple, path: str) -> None:
+        for key in properties:
+            if key in _functions.UNSUPPORTED:
+                raise TemplateError(f"{path}.{key}", f"not supported: {_functions.UNSUPPORTED[key]}")
+            if key not in known:
+                raise TemplateError(f"{path}.{key}", f"{kind} has no property {key!r}")
+
+    def _version(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        self._check_keys(kind, raw, ("FunctionName", "Description", "CodeSha256", "RuntimePolicy"), path)
+        properties = self.resolver.resolve(raw, path)
+        if "FunctionName" not in properties:
+            raise TemplateError(f"{path}.FunctionName", "is required")
+        name = self._function_ref(properties["FunctionName"], f"{path}.FunctionName")
+        keywords = {"description": properties["Description"]} if "Description" in properties else {}
+        version = self._service_call(path, self.sim.publish_version, name, **keywords)
+        self.resolver.refs[logical_id] = version["FunctionArn"]
+        self.resolver.attributes[logical_id] = {"Version": version["Version"], "FunctionArn": version["FunctionArn"]}
+
+    def _alias(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        self._check_keys(kind, raw, ("FunctionName", "FunctionVersion", "Name", "Description", "RoutingConfig"), path)
+        properties = self.resolver.resolve(raw, path)
+        for required in ("FunctionName", "FunctionVersion", "Name"):
+            if required not in properties:
+                raise TemplateError(f"{path}.{required}", "is required")
+        name = self._function_ref(properties["FunctionName"], f"{path}.FunctionName")
+        keywords: Dict[str, Any] = {"function_version": str(properties["FunctionVersion"])}
+        if "Description" in properties:
+            keywords["description"] = properties["Description"]
+        if "RoutingConfig" in properties:
+            keywords["routing_config"] = properties["RoutingConfig"]
+        alias = self._service_call(path, self.sim.create_alias, name, properties["Name"], **keywords)
+        self.resolver.refs[logical_id] = alias["AliasArn"]
+        self.resolver.attributes[logical_id] = {"AliasArn": alias["AliasArn"]}
+
+    def _layer(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        content_key = "Content" if kind == "AWS::Lambda::LayerVersion" else "ContentUri"
+        known = (content_key, "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures",
+                 "LicenseInfo") + (("RetentionPolicy",) if content_key == "ContentUri" else ())
+        self._check_keys(kind, raw, known, path)
+        properties = self.resolver.resolve(raw, path)
+        if content_key == "Content":
+            content = properties.get("Content")
+            if not isinstance(content, Mapping):
+                raise TemplateError(f"{path}.Content", f"is required: S3Bucket and S3Key (got {content!r})")
+            location = _code.s3_location(content.get("S3Bucket"), content.get("S3Key"), self.code_locations,
+                                         f"{path}.Content")
+        else:
+            location = self._uri(properties.get("ContentUri"), ("Bucket", "Key"), f"{path}.ContentUri")
+        layer_name = properties.get("LayerName") or logical_id
+        keywords = {"content": str(location)}
+        for prop, keyword in (("Description", "description"), ("CompatibleRuntimes", "compatible_runtimes"),
+                              ("CompatibleArchitectures", "compatible_architectures"), ("LicenseInfo", "license_info")):
+            if prop in properties:
+                keywords[keyword] = properties[prop]
+        layer = self._service_call(path, self.sim.publish_layer_version, layer_name, **keywords)
+        self.resolver.refs[logical_id] = layer["LayerVersionArn"]
+        self.resolver.attributes[logical_id] = {"LayerVersionArn": layer["LayerVersionArn"]}
+
+    def _other(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        if kind in _ACCEPTED_LAMBDA_TYPES:
+            self.stack.notes.append(f"Resources.{logical_id} ({kind}) is accepted but has no effect in lambdasim")
+            self.resolver.refs[logical_id] = generated_name(self.stack.name, logical_id)
+            self.resolver.attributes[logical_id] = {}
+            return
+        if kind.startswith("AWS::Lambda::"):
+            raise TemplateError(f"Resources.{logical_id}.Type", f"{kind} is not supported by lambdasim")
+        shape = _OTHER_TYPES.get(kind)
+        self.stack.notes.append(f"Resources.{logical_id} ({kind}) is not simulated; Ref and Fn::GetAtt give generated names")
+        if shape is None:
+            self.resolver.refs[logical_id] = generated_name(self.stack.name, logical_id)
+            self.resolver.attributes[logical_id] = {}
+            return
+        given = raw.get(shape["name"])
+        name = self.resolver.resolve(given, f"{path}.{shape['name']}") if given is not None else None
+        if not isinstance(name, str):
+            name = generated_name(self.stack.name, logical_id, lowercase=shape.get("lowercase", False))
+        region, account = self.sim.region, self.sim.account_id
+        arn = shape["arn"].format(p=self.partition, r=region, a=account, n=name)
+        url = f"https://sqs.{region}.amazonaws.com/{account}/{name}"
+        self.resolver.refs[logical_id] = {"url": url, "arn": arn, "name": name}[shape["ref"]]
+        attributes = {"Arn": arn}
+        for attribute in shape.get("names", ()):
+            attributes[attribute] = name
+        if kind == "AWS::SQS::Queue":
+            attributes["QueueUrl"] = url
+        if kind == "AWS::SNS::Topic":
+            attributes["TopicArn"] = arn
+        if kind in ("AWS::DynamoDB::Table", "AWS::Serverless::SimpleTable"):
+            attributes["StreamArn"] = f"{arn}/stream/2026-01-01T00:00:00.000"
+        self.resolver.attributes[logical_id] = attributes
