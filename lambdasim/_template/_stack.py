@@ -245,7 +245,7 @@ class _Loader:
             if state.get(logical_id) == 2:
                 return
             if state.get(logical_id) == 1:
-                cycle = trail[trail.index(logical_id):]
+                cycle = trail[trail.index(logical_id):-1]
                 raise TemplateError("Resources", f"Circular dependency between resources: [{', '.join(cycle)}]")
             state[logical_id] = 1
             for target in sorted(edges[logical_id]):
