@@ -6,7 +6,7 @@ import os
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import Any, Dict, List, Optional
 
 import attrs
 
@@ -128,7 +128,7 @@ class LambdaSim:
     @classmethod
     def from_template(
         cls,
-        path: Union[str, "os.PathLike[str]"],
+        path: "str | os.PathLike[str]",
         *,
         parameters: Optional[Dict[str, Any]] = None,
         code_locations: Optional[Dict[str, Any]] = None,
@@ -149,7 +149,7 @@ class LambdaSim:
 
     def load_template(
         self,
-        path: Union[str, "os.PathLike[str]"],
+        path: "str | os.PathLike[str]",
         *,
         parameters: Optional[Dict[str, Any]] = None,
         code_locations: Optional[Dict[str, Any]] = None,
