@@ -66,6 +66,8 @@ class LambdaSim:
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
+        #: The templates loaded with ``load_template``/``from_template``, oldest first.
+        self.stacks: List[Any] = []
         self._init_timeout = init_timeout
         if cold_start not in ("reuse", "always"):
             raise InvalidParameterValueException(
@@ -91,8 +93,6 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
-        #: The templates loaded with ``load_template``/``from_template``, oldest first.
-        self.stacks: List[Any] = []
 
     # --- lifecycle ----------------------------------------------------------
 
