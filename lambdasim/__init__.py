@@ -15,6 +15,7 @@ from ._errors import (
 from ._config import FunctionConfig
 from ._faults import Faults
 from ._result import FunctionError, Invocation, InvokeResult
+from ._sample_events import sample_event
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
 from ._service import LambdaSim
@@ -41,6 +42,7 @@ __all__ = [
     "TooManyRequestsException",
     "ValidationException",
     "Zygote",
+    "sample_event",
 ]
 
 __version__ = "0.1.0"

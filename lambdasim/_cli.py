@@ -169,18 +169,25 @@ def _read_event(source: Optional[str]) -> bytes:
         return b"{}"
     if source == "-":
         return sys.stdin.buffer.read()
-    with open(source, "rb") as file:
-        return file.read()
+    try:
+        with open(source, "rb") as file:
+            return file.read()
+    except OSError as error:
+        raise UsageError(f"--event {source}: {error.strerror}") from None
 
 
 def _env_vars(path: Optional[str]) -> dict:
     if path is None:
         return {}
-    with open(path, "rb") as file:
-        try:
-            data = json.loads(file.read())
-        except ValueError as error:
-            raise UsageError(f"--env-vars {path}: not valid JSON ({error})") from None
+    try:
+        with open(path, "rb") as file:
+            text = file.read()
+    except OSError as error:
+        raise UsageError(f"--env-vars {path}: {error.strerror}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as error:
+        raise UsageError(f"--env-vars {path}: not valid JSON ({error})") from None
     if not isinstance(data, dict) or not all(isinstance(value, dict) for value in data.values()):
         raise UsageError(f'--env-vars {path}: must be {{"LogicalId": {{"VAR": "value"}}, "Parameters": {{...}}}}')
     return data

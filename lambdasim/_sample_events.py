@@ -364,7 +364,7 @@ def _source(name: str, build: Callable[..., Dict[str, Any]]) -> EventSource:
         Option(parameter.name, parameter.default, _HELP[parameter.name])
         for parameter in inspect.signature(build).parameters.values()
     )
-    return EventSource(name, (build.__doc__ or "").strip().splitlines()[0], options, build)
+    return EventSource(name, (build.__doc__ or "").strip().splitlines()[0].replace("``", ""), options, build)
 
 
 #: Source name (as ``lambdasim generate-event`` takes it) -> its builder.
