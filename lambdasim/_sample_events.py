@@ -325,7 +325,7 @@ def dynamodb(*, table: str = "my-table", keys: str = '{"Id": {"N": "101"}}',
 def kinesis(*, data: str = "Hello, this is a test.", partition_key: str = "1", stream: str = "lambda-stream",
             region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
     """Amazon Kinesis Data Streams, one record (``data`` is the base64 of the payload)."""
-    sequence = str(49590338271490256608559692538361571095921575989136588898 + int(time.time()))
+    sequence = str(49590338271490256608559692538361571095921575989136588898 + uuid.uuid4().int % 10**18)
     return {"Records": [{
         "kinesis": {
             "kinesisSchemaVersion": "1.0",
