@@ -415,3 +415,84 @@ def test_a_resource_whose_condition_is_false_is_not_created(sim, tmp_path):
     path.write_text(text)
     assert sim.load_template(path).functions == {}
     assert sim.load_template(path, parameters={"Make": "yes"}, stack_name="other").functions.keys() == {"Echo"}
+
+
+def test_yaml_without_pyyaml_says_what_to_install(sim, monkeypatch):
+    import sys
+
+    from lambdasim._template import _parse
+
+    monkeypatch.setitem(sys.modules, "yaml", None)
+    with pytest.raises(TemplateError) as caught:
+        sim.load_template(SAM_HELLO)
+    assert str(caught.value) == (
+        "template.yaml is YAML, which needs PyYAML: pip install 'pytest-lambdasim[templates]' "
+        "(JSON templates need nothing more)"
+    )
+    assert _parse  # the module imports without PyYAML
+
+
+def test_code_with_both_inline_and_s3_source_is_refused(sim, tmp_path):
+    path = write(tmp_path, S3_FUNCTION.replace("        S3Key: releases/orders.zip\n",
+                                               "        S3Key: releases/orders.zip\n        ZipFile: x\n"))
+    with pytest.raises(TemplateError, match=r"^Resources\.Orders\.Properties\.Code: give either ZipFile or S3Bucket and S3Key, not both$"):
+        sim.load_template(path)
+    path = write(tmp_path, S3_FUNCTION.replace("        S3Key: releases/orders.zip\n",
+                                               "        S3Key: releases/orders.zip\n        S3Region: x\n"))
+    with pytest.raises(TemplateError, match=r"^Resources\.Orders\.Properties\.Code\.S3Region: Code has no property 'S3Region'$"):
+        sim.load_template(path)
+
+
+SAM_VPC = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Fn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context):\\n    return 'in a vpc'\\n"
+      VpcConfig:
+        SubnetIds: [subnet-1]
+        SecurityGroupIds: [sg-1]
+{role}"""
+
+
+def test_sam_generated_role_may_create_network_interfaces(sim, tmp_path):
+    stack = sim.load_template(write(tmp_path, SAM_VPC.format(role="")))
+    assert stack.invoke("Fn").payload == "in a vpc"
+
+
+def test_sam_function_with_a_template_role_lacking_vpc_access_is_refused(sim, tmp_path):
+    role = (
+        "      Role: !GetAtt Plain.Arn\n"
+        "  Plain:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+        "        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:*'}]\n"
+    )
+    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.VpcConfig: InvalidParameterValueException"):
+        sim.load_template(write(tmp_path, SAM_VPC.format(role=role)))
+
+
+def test_an_attached_policy_resource_grants_vpc_access(sim, tmp_path):
+    role = (
+        "      Role: !GetAtt Plain.Arn\n"
+        "  Plain:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
+        "        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]\n"
+        "  Eni:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: eni\n      Roles: [!Ref Plain]\n"
+        "      PolicyDocument:\n        Statement: [{Effect: Allow, Action: 'ec2:CreateNetworkInterface', Resource: '*'}]\n"
+    )
+    stack = sim.load_template(write(tmp_path, SAM_VPC.format(role=role)))
+    assert stack.invoke("Fn").payload == "in a vpc"
+
+
+@needs_versions
+def test_auto_publish_alias_refs_resolve(sim, tmp_path):
+    text = (
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      AutoPublishAlias: live\n"
+        "      InlineCode: \"def handler(event, context):\\n    return context.invoked_function_arn\\n\"\n"
+        "  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !Select [7, !Split [':', !Ref Fn.Alias]]}\n"
+    )
+    stack = sim.load_template(write(tmp_path, text))
+    name = stack.function_name("Fn")
+    assert stack.invoke("Fn", qualifier="live").payload == f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live"

@@ -22,6 +22,7 @@ __all__ = [
     "integer",
     "merge_globals",
     "settings_from",
+    "string",
 ]
 
 LAMBDA_FUNCTION = "AWS::Lambda::Function"
@@ -102,7 +103,8 @@ def integer(value: Any, path: str) -> int:
     raise TemplateError(path, f"must be an integer (got {value!r})")
 
 
-def _string(value: Any, path: str) -> str:
+def string(value: Any, path: str) -> str:
+    """A string property; numbers and booleans become their CloudFormation text."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):
@@ -121,7 +123,7 @@ def _mapping(value: Any, path: str) -> Mapping[str, Any]:
 def _string_list(value: Any, path: str) -> List[str]:
     if not isinstance(value, list):
         raise TemplateError(path, f"must be a list (got {value!r})")
-    return [_string(item, f"{path}[{index}]") for index, item in enumerate(value)]
+    return [string(item, f"{path}[{index}]") for index, item in enumerate(value)]
 
 
 def settings_from(resource_type: str, properties: Mapping[str, Any], path: str) -> Tuple[Dict[str, Any], List[str]]:
@@ -132,9 +134,9 @@ def settings_from(resource_type: str, properties: Mapping[str, Any], path: str) 
     if get("PackageType", "Zip") != "Zip":
         raise TemplateError(f"{path}.PackageType", f"only Zip packages are simulated (got {get('PackageType')!r})")
     if "Runtime" in properties:
-        settings["runtime"] = _string(properties["Runtime"], f"{path}.Runtime")
+        settings["runtime"] = string(properties["Runtime"], f"{path}.Runtime")
     if "Description" in properties:
-        settings["description"] = _string(properties["Description"], f"{path}.Description")
+        settings["description"] = string(properties["Description"], f"{path}.Description")
     for prop, keyword in (("Timeout", "timeout"), ("MemorySize", "memory_size"),
                           ("ReservedConcurrentExecutions", "reserved_concurrency")):
         if prop in properties:
@@ -148,14 +150,14 @@ def settings_from(resource_type: str, properties: Mapping[str, Any], path: str) 
         environment = _mapping(properties["Environment"], f"{path}.Environment")
         variables = _mapping(environment.get("Variables", {}), f"{path}.Environment.Variables")
         settings["environment"] = {
-            key: _string(value, f"{path}.Environment.Variables.{key}") for key, value in variables.items()
+            key: string(value, f"{path}.Environment.Variables.{key}") for key, value in variables.items()
         }
     if "Architectures" in properties:
         settings["architectures"] = _string_list(properties["Architectures"], f"{path}.Architectures")
     if "Layers" in properties:
         settings["layers"] = _string_list(properties["Layers"], f"{path}.Layers")
     if "KmsKeyArn" in properties:
-        settings["kms_key_arn"] = _string(properties["KmsKeyArn"], f"{path}.KmsKeyArn")
+        settings["kms_key_arn"] = string(properties["KmsKeyArn"], f"{path}.KmsKeyArn")
     if "VpcConfig" in properties:
         vpc = dict(_mapping(properties["VpcConfig"], f"{path}.VpcConfig"))
         for key in ("SubnetIds", "SecurityGroupIds"):
@@ -172,7 +174,7 @@ def settings_from(resource_type: str, properties: Mapping[str, Any], path: str) 
             raise TemplateError(f"{path}.DeadLetterQueue.Type", f"must be SQS or SNS (got {queue.get('Type')!r})")
         if "TargetArn" not in queue:
             raise TemplateError(f"{path}.DeadLetterQueue.TargetArn", "is required")
-        settings["dead_letter_config"] = {"TargetArn": _string(queue["TargetArn"], f"{path}.DeadLetterQueue.TargetArn")}
+        settings["dead_letter_config"] = {"TargetArn": string(queue["TargetArn"], f"{path}.DeadLetterQueue.TargetArn")}
     if "TracingConfig" in properties:
         settings["tracing_config"] = dict(_mapping(properties["TracingConfig"], f"{path}.TracingConfig"))
     if "Tracing" in properties:

@@ -200,11 +200,8 @@ class Resolver:
             return self._parameters[name]
         if name in self._pseudo:
             return self._pseudo[name]
-        base, dot, extra = name.partition(".")
-        if name in self.refs:
+        if name in self.refs:  # a resource, or SAM's "Function.Alias" / "Function.Version"
             return self.refs[name]
-        if dot and base in self.refs and f"{base}.{extra}" in self.refs:
-            return self.refs[f"{base}.{extra}"]
         return self._missing(name, path)
 
     def _missing(self, name: str, path: str) -> Any:

@@ -13,6 +13,7 @@ functions created so far are deleted again, like a rolled-back stack.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Set, Union
@@ -41,6 +42,8 @@ _RESOURCE_KEYS = (
 )  # fmt: skip
 _GLOBAL_SECTIONS = ("Function", "Api", "HttpApi", "SimpleTable", "StateMachine", "LayerVersion",
                     "CapacityProvider", "WebSocketApi")
+#: The members of a function's ``Code`` (``S3ObjectVersion`` plays no part in ``code_locations``).
+_CODE_KEYS = ("ImageUri", "S3Bucket", "S3Key", "S3ObjectVersion", "SourceKMSKeyArn", "ZipFile")
 #: Lambda resource types lambdasim does not simulate: an error, since the functions would behave differently.
 _UNSUPPORTED_LAMBDA_TYPES = {
     "AWS::Lambda::EventSourceMapping": "event source mappings (polling SQS, Kinesis, DynamoDB) are not simulated",
@@ -332,6 +335,11 @@ class _Loader:
                 raise TemplateError(f"{path}.Code", f"is required: ZipFile, or S3Bucket and S3Key (got {code!r})")
             if "ImageUri" in code:
                 raise TemplateError(f"{path}.Code.ImageUri", f"not supported: {_functions.UNSUPPORTED['ImageUri']}")
+            for key in code:
+                if key not in _CODE_KEYS:
+                    raise TemplateError(f"{path}.Code.{key}", f"Code has no property {key!r}")
+            if "ZipFile" in code and ("S3Bucket" in code or "S3Key" in code):
+                raise TemplateError(f"{path}.Code", "give either ZipFile or S3Bucket and S3Key, not both")
             if "ZipFile" in code:
                 return _code.inline_zip(code["ZipFile"], runtime, f"{path}.Code.ZipFile")
             return _code.s3_location(code.get("S3Bucket"), code.get("S3Key"), self.code_locations, f"{path}.Code")
@@ -401,12 +409,10 @@ class _Loader:
         for key in ("Parameters", logical_id, name):
             for variable, value in (self.environment_overrides.get(key) or {}).items():
                 if variable in variables:
-                    variables[variable] = value if isinstance(value, str) else _functions._string(value, key)
+                    variables[variable] = _functions.string(value, f"environment_overrides.{key}.{variable}")
 
     def _auto_publish(self, logical_id: str, name: str, alias: Any, properties: Mapping[str, Any], created: dict,
                       path: str) -> None:
-        import re
-
         if not isinstance(alias, str) or not re.fullmatch(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)", alias):
             raise TemplateError(f"{path}.AutoPublishAlias", f"must match (?!^[0-9]+$)([a-zA-Z0-9-_]+) (got {alias!r})")
         digest = hashlib.sha256(str(created.get("CodeSha256", "")).encode()).hexdigest()[:10]
