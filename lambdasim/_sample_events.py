@@ -72,8 +72,14 @@ def _split_query(query: str) -> Tuple[Optional[Dict[str, str]], Optional[Dict[st
 
 
 def _headers(host: str, body: Optional[str]) -> Dict[str, str]:
-    headers = {"accept": "*/*", "host": host, "user-agent": _USER_AGENT,
-               "x-forwarded-for": _SOURCE_IP, "x-forwarded-port": "443", "x-forwarded-proto": "https"}
+    headers = {
+        "accept": "*/*",
+        "host": host,
+        "user-agent": _USER_AGENT,
+        "x-forwarded-for": _SOURCE_IP,
+        "x-forwarded-port": "443",
+        "x-forwarded-proto": "https",
+    }
     if body:
         headers["content-type"] = "application/json"
         headers["content-length"] = str(len(body.encode()))
@@ -91,9 +97,17 @@ def _api_id() -> str:
     return uuid.uuid4().hex[:10]
 
 
-def apigateway(*, method: str = "GET", path: str = "/", body: Optional[str] = None, query: str = "",
-               resource: str = "/{proxy+}", stage: str = "prod", region: str = "us-east-1",
-               account_id: str = "123456789012") -> Dict[str, Any]:
+def apigateway(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    body: Optional[str] = None,
+    query: str = "",
+    resource: str = "/{proxy+}",
+    stage: str = "prod",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """API Gateway REST API, Lambda proxy integration (payload format 1.0)."""
     moment, api_id = _now(), _api_id()
     host = f"{api_id}.execute-api.{region}.amazonaws.com"
@@ -118,9 +132,17 @@ def apigateway(*, method: str = "GET", path: str = "/", body: Optional[str] = No
             "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:12]).decode()[:16],
             "httpMethod": method,
             "identity": {
-                "accessKey": None, "accountId": None, "caller": None, "cognitoAuthenticationProvider": None,
-                "cognitoAuthenticationType": None, "cognitoIdentityId": None, "cognitoIdentityPoolId": None,
-                "principalOrgId": None, "sourceIp": _SOURCE_IP, "user": None, "userAgent": _USER_AGENT,
+                "accessKey": None,
+                "accountId": None,
+                "caller": None,
+                "cognitoAuthenticationProvider": None,
+                "cognitoAuthenticationType": None,
+                "cognitoIdentityId": None,
+                "cognitoIdentityPoolId": None,
+                "principalOrgId": None,
+                "sourceIp": _SOURCE_IP,
+                "user": None,
+                "userAgent": _USER_AGENT,
                 "userArn": None,
             },
             "path": f"/{stage}{path}",
@@ -137,8 +159,16 @@ def apigateway(*, method: str = "GET", path: str = "/", body: Optional[str] = No
     }
 
 
-def http_api(*, method: str = "GET", path: str = "/", body: Optional[str] = None, query: str = "",
-             route_key: str = "$default", region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def http_api(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    body: Optional[str] = None,
+    query: str = "",
+    route_key: str = "$default",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """API Gateway HTTP API (payload format 2.0); also the shape of function URL events."""
     moment, api_id = _now(), _api_id()
     host = f"{api_id}.execute-api.{region}.amazonaws.com"
@@ -157,8 +187,13 @@ def http_api(*, method: str = "GET", path: str = "/", body: Optional[str] = None
         "apiId": api_id,
         "domainName": host,
         "domainPrefix": api_id,
-        "http": {"method": method, "path": path, "protocol": "HTTP/1.1", "sourceIp": _SOURCE_IP,
-                 "userAgent": _USER_AGENT},
+        "http": {
+            "method": method,
+            "path": path,
+            "protocol": "HTTP/1.1",
+            "sourceIp": _SOURCE_IP,
+            "userAgent": _USER_AGENT,
+        },
         "requestId": base64.b64encode(uuid.uuid4().bytes[:12]).decode()[:16],
         "routeKey": route_key,
         "stage": "$default",
@@ -171,17 +206,29 @@ def http_api(*, method: str = "GET", path: str = "/", body: Optional[str] = None
     return event
 
 
-def alb(*, method: str = "GET", path: str = "/", body: Optional[str] = None, query: str = "",
-        target_group: str = "lambda-target", region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def alb(
+    *,
+    method: str = "GET",
+    path: str = "/",
+    body: Optional[str] = None,
+    query: str = "",
+    target_group: str = "lambda-target",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Application Load Balancer target (multi-value headers off)."""
     single, _ = _split_query(query)
     host = f"lambda-alb-{uuid.uuid4().hex[:10]}.{region}.elb.amazonaws.com"
     headers = _headers(host, body)
     headers["x-amzn-trace-id"] = f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"
     return {
-        "requestContext": {"elb": {"targetGroupArn": (
-            f"arn:aws:elasticloadbalancing:{region}:{account_id}:targetgroup/{target_group}/{uuid.uuid4().hex[:16]}"
-        )}},
+        "requestContext": {
+            "elb": {
+                "targetGroupArn": (
+                    f"arn:aws:elasticloadbalancing:{region}:{account_id}:targetgroup/{target_group}/{uuid.uuid4().hex[:16]}"
+                )
+            }
+        },
         "httpMethod": method,
         "path": path,
         "queryStringParameters": single or {},
@@ -191,86 +238,126 @@ def alb(*, method: str = "GET", path: str = "/", body: Optional[str] = None, que
     }
 
 
-def sqs(*, body: str = "Hello from SQS!", queue: str = "my-queue", region: str = "us-east-1",
-        account_id: str = "123456789012") -> Dict[str, Any]:
+def sqs(
+    *,
+    body: str = "Hello from SQS!",
+    queue: str = "my-queue",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon SQS, one message (standard queue)."""
     sent = _millis(_now())
-    return {"Records": [{
-        "messageId": str(uuid.uuid4()),
-        "receiptHandle": "AQEB" + base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode(),
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": str(sent),
-            "SenderId": "AIDAIENQZJOLO23YVJ4VO",
-            "ApproximateFirstReceiveTimestamp": str(sent + 2),
-        },
-        "messageAttributes": {},
-        "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's digest, not security
-        "eventSource": "aws:sqs",
-        "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
-        "awsRegion": region,
-    }]}
+    return {
+        "Records": [
+            {
+                "messageId": str(uuid.uuid4()),
+                "receiptHandle": "AQEB" + base64.b64encode(uuid.uuid4().bytes + uuid.uuid4().bytes).decode(),
+                "body": body,
+                "attributes": {
+                    "ApproximateReceiveCount": "1",
+                    "SentTimestamp": str(sent),
+                    "SenderId": "AIDAIENQZJOLO23YVJ4VO",
+                    "ApproximateFirstReceiveTimestamp": str(sent + 2),
+                },
+                "messageAttributes": {},
+                "md5OfBody": hashlib.md5(body.encode()).hexdigest(),  # noqa: S324 - SQS's digest, not security
+                "eventSource": "aws:sqs",
+                "eventSourceARN": f"arn:aws:sqs:{region}:{account_id}:{queue}",
+                "awsRegion": region,
+            }
+        ]
+    }
 
 
-def sns(*, message: str = "Hello from SNS!", subject: Optional[str] = "TestInvoke", topic: str = "sns-lambda",
-        region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def sns(
+    *,
+    message: str = "Hello from SNS!",
+    subject: Optional[str] = "TestInvoke",
+    topic: str = "sns-lambda",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon SNS, one notification."""
     topic_arn = f"arn:aws:sns:{region}:{account_id}:{topic}"
     subscription = f"{topic_arn}:{uuid.uuid4()}"
-    return {"Records": [{
-        "EventVersion": "1.0",
-        "EventSubscriptionArn": subscription,
-        "EventSource": "aws:sns",
-        "Sns": {
-            "SignatureVersion": "1",
-            "Timestamp": _iso(_now()),
-            "Signature": base64.b64encode(hashlib.sha256(message.encode()).digest() * 8).decode(),
-            "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-{uuid.uuid4().hex}.pem",
-            "MessageId": str(uuid.uuid4()),
-            "Message": message,
-            "MessageAttributes": {},
-            "Type": "Notification",
-            "UnsubscribeUrl": (
-                f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription}"
-            ),
-            "TopicArn": topic_arn,
-            "Subject": subject,
-        },
-    }]}
+    return {
+        "Records": [
+            {
+                "EventVersion": "1.0",
+                "EventSubscriptionArn": subscription,
+                "EventSource": "aws:sns",
+                "Sns": {
+                    "SignatureVersion": "1",
+                    "Timestamp": _iso(_now()),
+                    "Signature": base64.b64encode(hashlib.sha256(message.encode()).digest() * 8).decode(),
+                    "SigningCertUrl": f"https://sns.{region}.amazonaws.com/SimpleNotificationService-{uuid.uuid4().hex}.pem",
+                    "MessageId": str(uuid.uuid4()),
+                    "Message": message,
+                    "MessageAttributes": {},
+                    "Type": "Notification",
+                    "UnsubscribeUrl": (
+                        f"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscription}"
+                    ),
+                    "TopicArn": topic_arn,
+                    "Subject": subject,
+                },
+            }
+        ]
+    }
 
 
-def s3(*, bucket: str = "amzn-s3-demo-bucket", key: str = "test/key", size: int = 1024,
-       event_name: str = "ObjectCreated:Put", region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def s3(
+    *,
+    bucket: str = "amzn-s3-demo-bucket",
+    key: str = "test/key",
+    size: int = 1024,
+    event_name: str = "ObjectCreated:Put",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon S3 event notification, one record."""
-    return {"Records": [{
-        "eventVersion": "2.1",
-        "eventSource": "aws:s3",
-        "awsRegion": region,
-        "eventTime": _iso(_now()),
-        "eventName": event_name,
-        "userIdentity": {"principalId": "EXAMPLE"},
-        "requestParameters": {"sourceIPAddress": "127.0.0.1"},
-        "responseElements": {
-            "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
-            "x-amz-id-2": base64.b64encode(hashlib.sha256(uuid.uuid4().bytes).digest() * 2).decode(),
-        },
-        "s3": {
-            "s3SchemaVersion": "1.0",
-            "configurationId": "testConfigRule",
-            "bucket": {"name": bucket, "ownerIdentity": {"principalId": "EXAMPLE"}, "arn": f"arn:aws:s3:::{bucket}"},
-            "object": {
-                "key": urllib.parse.quote_plus(key, safe="/"),
-                "size": int(size),
-                "eTag": hashlib.md5(key.encode()).hexdigest(),  # noqa: S324 - a sample ETag
-                "sequencer": f"{int(time.time() * 1000):016X}"[-16:],
-            },
-        },
-    }]}
+    return {
+        "Records": [
+            {
+                "eventVersion": "2.1",
+                "eventSource": "aws:s3",
+                "awsRegion": region,
+                "eventTime": _iso(_now()),
+                "eventName": event_name,
+                "userIdentity": {"principalId": "EXAMPLE"},
+                "requestParameters": {"sourceIPAddress": "127.0.0.1"},
+                "responseElements": {
+                    "x-amz-request-id": uuid.uuid4().hex[:16].upper(),
+                    "x-amz-id-2": base64.b64encode(hashlib.sha256(uuid.uuid4().bytes).digest() * 2).decode(),
+                },
+                "s3": {
+                    "s3SchemaVersion": "1.0",
+                    "configurationId": "testConfigRule",
+                    "bucket": {
+                        "name": bucket,
+                        "ownerIdentity": {"principalId": "EXAMPLE"},
+                        "arn": f"arn:aws:s3:::{bucket}",
+                    },
+                    "object": {
+                        "key": urllib.parse.quote_plus(key, safe="/"),
+                        "size": int(size),
+                        "eTag": hashlib.md5(key.encode()).hexdigest(),  # noqa: S324 - a sample ETag
+                        "sequencer": f"{int(time.time() * 1000):016X}"[-16:],
+                    },
+                },
+            }
+        ]
+    }
 
 
-def eventbridge(*, source: str = "com.example.orders", detail_type: str = "OrderPlaced", detail: str = "{}",
-                region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def eventbridge(
+    *,
+    source: str = "com.example.orders",
+    detail_type: str = "OrderPlaced",
+    detail: str = "{}",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon EventBridge, an event matched by a rule."""
     return {
         "version": "0",
@@ -285,7 +372,9 @@ def eventbridge(*, source: str = "com.example.orders", detail_type: str = "Order
     }
 
 
-def schedule(*, rule: str = "my-schedule", region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def schedule(
+    *, rule: str = "my-schedule", region: str = "us-east-1", account_id: str = "123456789012"
+) -> Dict[str, Any]:
     """An EventBridge scheduled rule (``rate(...)`` / ``cron(...)``)."""
     return {
         "version": "0",
@@ -300,9 +389,15 @@ def schedule(*, rule: str = "my-schedule", region: str = "us-east-1", account_id
     }
 
 
-def dynamodb(*, table: str = "my-table", keys: str = '{"Id": {"N": "101"}}',
-             new_image: str = '{"Id": {"N": "101"}, "Message": {"S": "New item!"}}', event_name: str = "INSERT",
-             region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def dynamodb(
+    *,
+    table: str = "my-table",
+    keys: str = '{"Id": {"N": "101"}}',
+    new_image: str = '{"Id": {"N": "101"}, "Message": {"S": "New item!"}}',
+    event_name: str = "INSERT",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon DynamoDB Streams, one record (``NEW_AND_OLD_IMAGES``); keys and images are typed JSON."""
     image = _json(new_image, "new_image")
     record = {"ApproximateCreationDateTime": int(time.time()), "Keys": _json(keys, "keys")}
@@ -311,49 +406,82 @@ def dynamodb(*, table: str = "my-table", keys: str = '{"Id": {"N": "101"}}',
     record["SequenceNumber"] = str(int(time.time() * 1000) * 1000)
     record["SizeBytes"] = len(json.dumps(image, separators=(",", ":")))
     record["StreamViewType"] = "NEW_AND_OLD_IMAGES"
-    return {"Records": [{
-        "eventID": uuid.uuid4().hex,
-        "eventName": event_name,
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": region,
-        "dynamodb": record,
-        "eventSourceARN": f"arn:aws:dynamodb:{region}:{account_id}:table/{table}/stream/{_iso(_now())[:-1]}",
-    }]}
+    return {
+        "Records": [
+            {
+                "eventID": uuid.uuid4().hex,
+                "eventName": event_name,
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": region,
+                "dynamodb": record,
+                "eventSourceARN": f"arn:aws:dynamodb:{region}:{account_id}:table/{table}/stream/{_iso(_now())[:-1]}",
+            }
+        ]
+    }
 
 
-def kinesis(*, data: str = "Hello, this is a test.", partition_key: str = "1", stream: str = "lambda-stream",
-            region: str = "us-east-1", account_id: str = "123456789012") -> Dict[str, Any]:
+def kinesis(
+    *,
+    data: str = "Hello, this is a test.",
+    partition_key: str = "1",
+    stream: str = "lambda-stream",
+    region: str = "us-east-1",
+    account_id: str = "123456789012",
+) -> Dict[str, Any]:
     """Amazon Kinesis Data Streams, one record (``data`` is the base64 of the payload)."""
     sequence = str(49590338271490256608559692538361571095921575989136588898 + uuid.uuid4().int % 10**18)
-    return {"Records": [{
-        "kinesis": {
-            "kinesisSchemaVersion": "1.0",
-            "partitionKey": partition_key,
-            "sequenceNumber": sequence,
-            "data": base64.b64encode(data.encode()).decode(),
-            "approximateArrivalTimestamp": round(time.time(), 3),
-        },
-        "eventSource": "aws:kinesis",
-        "eventVersion": "1.0",
-        "eventID": f"shardId-000000000006:{sequence}",
-        "eventName": "aws:kinesis:record",
-        "invokeIdentityArn": f"arn:aws:iam::{account_id}:role/lambda-role",
-        "awsRegion": region,
-        "eventSourceARN": f"arn:aws:kinesis:{region}:{account_id}:stream/{stream}",
-    }]}
+    return {
+        "Records": [
+            {
+                "kinesis": {
+                    "kinesisSchemaVersion": "1.0",
+                    "partitionKey": partition_key,
+                    "sequenceNumber": sequence,
+                    "data": base64.b64encode(data.encode()).decode(),
+                    "approximateArrivalTimestamp": round(time.time(), 3),
+                },
+                "eventSource": "aws:kinesis",
+                "eventVersion": "1.0",
+                "eventID": f"shardId-000000000006:{sequence}",
+                "eventName": "aws:kinesis:record",
+                "invokeIdentityArn": f"arn:aws:iam::{account_id}:role/lambda-role",
+                "awsRegion": region,
+                "eventSourceARN": f"arn:aws:kinesis:{region}:{account_id}:stream/{stream}",
+            }
+        ]
+    }
 
 
 _HELP = {
-    "method": "HTTP method", "path": "request path", "body": "request or message body",
-    "query": "query string, e.g. 'a=1&b=2'", "resource": "API Gateway resource path", "stage": "API stage",
-    "route_key": "route key, e.g. 'GET /orders'", "target_group": "target group name", "queue": "queue name",
-    "message": "message text", "subject": "message subject", "topic": "topic name", "bucket": "bucket name",
-    "key": "object key (sent URL-encoded)", "size": "object size in bytes", "event_name": "event name",
-    "source": "event source", "detail_type": "detail-type", "detail": "detail, as JSON", "rule": "rule name",
-    "table": "table name", "keys": "Keys, as DynamoDB JSON", "new_image": "NewImage, as DynamoDB JSON",
-    "data": "record payload (sent base64-encoded)", "partition_key": "partition key", "stream": "stream name",
-    "region": "AWS region", "account_id": "AWS account id",
+    "method": "HTTP method",
+    "path": "request path",
+    "body": "request or message body",
+    "query": "query string, e.g. 'a=1&b=2'",
+    "resource": "API Gateway resource path",
+    "stage": "API stage",
+    "route_key": "route key, e.g. 'GET /orders'",
+    "target_group": "target group name",
+    "queue": "queue name",
+    "message": "message text",
+    "subject": "message subject",
+    "topic": "topic name",
+    "bucket": "bucket name",
+    "key": "object key (sent URL-encoded)",
+    "size": "object size in bytes",
+    "event_name": "event name",
+    "source": "event source",
+    "detail_type": "detail-type",
+    "detail": "detail, as JSON",
+    "rule": "rule name",
+    "table": "table name",
+    "keys": "Keys, as DynamoDB JSON",
+    "new_image": "NewImage, as DynamoDB JSON",
+    "data": "record payload (sent base64-encoded)",
+    "partition_key": "partition key",
+    "stream": "stream name",
+    "region": "AWS region",
+    "account_id": "AWS account id",
 }
 
 
@@ -369,7 +497,8 @@ def _source(name: str, build: Callable[..., Dict[str, Any]]) -> EventSource:
 
 #: Source name (as ``lambdasim generate-event`` takes it) -> its builder.
 SOURCES: Dict[str, EventSource] = {
-    source.name: source for source in (
+    source.name: source
+    for source in (
         _source("alb", alb),
         _source("apigateway", apigateway),
         _source("dynamodb", dynamodb),

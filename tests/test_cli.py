@@ -21,7 +21,10 @@ def lambdasim(*args, stdin=None, cwd=ROOT):
     """Run ``python -m lambdasim`` as a user would; a leaked pipe or process fails the run."""
     return subprocess.run(
         [sys.executable, "-W", "error::ResourceWarning", "-m", "lambdasim", *args],
-        cwd=cwd, input=stdin, capture_output=True, timeout=60,
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        timeout=60,
     )
 
 
@@ -36,7 +39,10 @@ def test_readme_demo_command_runs_the_orders_example_from_its_template():
     completed = lambdasim(*words[1:])
     assert completed.returncode == 0, completed.stderr
     assert json.loads(completed.stdout) == {
-        "order_id": "A-1", "total": "9.75 EUR", "orders_seen": 1, "receipts": ["A-1.json"],
+        "order_id": "A-1",
+        "total": "9.75 EUR",
+        "orders_seen": 1,
+        "receipts": ["A-1.json"],
     }
     logs = completed.stderr.decode()
     assert logs.startswith("INIT_START Runtime Version: python:3.12")
@@ -48,21 +54,44 @@ def test_payload_goes_to_stdout_byte_for_byte_and_logs_to_stderr(tmp_path):
     (tmp_path / "app.py").write_text(
         "def handler(event, context):\n    print('to the log')\n    return {'caf\\u00e9': event['n']}\n"
     )
-    (tmp_path / "template.json").write_text(json.dumps({"Resources": {"Fn": {
-        "Type": "AWS::Lambda::Function",
-        "Properties": {"Runtime": "python3.12", "Handler": "app.handler", "Code": {"S3Bucket": "b", "S3Key": "k"},
-                       "Role": "arn:aws:iam::123456789012:role/r"},
-    }}}))
-    completed = lambdasim("invoke", "--event", "-", "--code-location", f"s3://b/k={tmp_path}",
-                          stdin=b'{"n": 1}', cwd=tmp_path)
+    (tmp_path / "template.json").write_text(
+        json.dumps(
+            {
+                "Resources": {
+                    "Fn": {
+                        "Type": "AWS::Lambda::Function",
+                        "Properties": {
+                            "Runtime": "python3.12",
+                            "Handler": "app.handler",
+                            "Code": {"S3Bucket": "b", "S3Key": "k"},
+                            "Role": "arn:aws:iam::123456789012:role/r",
+                        },
+                    }
+                }
+            }
+        )
+    )
+    completed = lambdasim(
+        "invoke", "--event", "-", "--code-location", f"s3://b/k={tmp_path}", stdin=b'{"n": 1}', cwd=tmp_path
+    )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == '{"café": 1}\n'.encode()  # python3.12 writes UTF-8, unescaped
     assert b"to the log\n" in completed.stderr and completed.stderr.startswith(b"INIT_START ")
 
 
 def test_function_error_exits_1_with_the_error_document(capsys):
-    status = main(["invoke", "Orders", "-t", str(ROOT / ORDERS_TEMPLATE), "--log-type", "None",
-                   "--event", str(ROOT / "tests" / "templates" / "unknown_product.json")])
+    status = main(
+        [
+            "invoke",
+            "Orders",
+            "-t",
+            str(ROOT / ORDERS_TEMPLATE),
+            "--log-type",
+            "None",
+            "--event",
+            str(ROOT / "tests" / "templates" / "unknown_product.json"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert status == 1
     assert json.loads(out)["errorType"] == "UnknownProduct"
@@ -80,8 +109,17 @@ def test_log_type_tail_shows_what_lambda_returns_in_log_result(capsys, monkeypat
         return captured["result"]
 
     monkeypatch.setattr(LambdaSim, "invoke", invoke)
-    status = main(["invoke", "-t", str(ROOT / ORDERS_TEMPLATE), "--log-type", "Tail",
-                   "--event", str(ROOT / "examples" / "orders" / "event.json")])
+    status = main(
+        [
+            "invoke",
+            "-t",
+            str(ROOT / ORDERS_TEMPLATE),
+            "--log-type",
+            "Tail",
+            "--event",
+            str(ROOT / "examples" / "orders" / "event.json"),
+        ]
+    )
     out, err = capsys.readouterr()
     assert status == 0
     assert err == base64.b64decode(captured["result"].log_result).decode()
@@ -91,8 +129,20 @@ def test_log_type_tail_shows_what_lambda_returns_in_log_result(capsys, monkeypat
 def test_env_vars_file_overrides_declared_variables(tmp_path, capsys):
     env_vars = tmp_path / "env.json"
     env_vars.write_text(json.dumps({"Orders": {"CURRENCY": "USD"}, "Parameters": {"CURRENCY": "GBP"}}))
-    status = main(["invoke", "Orders", "-t", str(ROOT / ORDERS_TEMPLATE), "--env-vars", str(env_vars),
-                   "--log-type", "None", "--event", str(ROOT / "examples" / "orders" / "event.json")])
+    status = main(
+        [
+            "invoke",
+            "Orders",
+            "-t",
+            str(ROOT / ORDERS_TEMPLATE),
+            "--env-vars",
+            str(env_vars),
+            "--log-type",
+            "None",
+            "--event",
+            str(ROOT / "examples" / "orders" / "event.json"),
+        ]
+    )
     assert status == 0
     assert json.loads(capsys.readouterr().out)["total"] == "9.75 USD"
 
@@ -101,16 +151,27 @@ def test_env_vars_file_overrides_declared_variables(tmp_path, capsys):
     ("args", "message"),
     [
         (["invoke", "-t", "nope.yaml"], "lambdasim invoke: error: template '*nope.yaml' does not exist"),
-        (["invoke", "-t", ORDERS_TEMPLATE, "-e", "nope.json"],
-         "lambdasim invoke: error: --event nope.json: No such file or directory"),
-        (["invoke", "-t", ORDERS_TEMPLATE, "--parameter-overrides", "Currency"],
-         "lambdasim invoke: error: --parameter-overrides takes KEY=VALUE (got 'Currency')"),
-        (["invoke", "-t", ORDERS_TEMPLATE, "--code-location", "bucket/key"],
-         "lambdasim invoke: error: --code-location takes s3://bucket/key=PATH (got 'bucket/key')"),
-        (["invoke", "-t", ORDERS_TEMPLATE, "-e", "README.md", "--log-type", "None"],
-         "lambdasim invoke: error: Could not parse request body into json: *"),
-        (["validate"], "lambdasim validate: error: no template given and none of template.yaml, template.yml, "
-                       "template.json in *; use --template T"),
+        (
+            ["invoke", "-t", ORDERS_TEMPLATE, "-e", "nope.json"],
+            "lambdasim invoke: error: --event nope.json: No such file or directory",
+        ),
+        (
+            ["invoke", "-t", ORDERS_TEMPLATE, "--parameter-overrides", "Currency"],
+            "lambdasim invoke: error: --parameter-overrides takes KEY=VALUE (got 'Currency')",
+        ),
+        (
+            ["invoke", "-t", ORDERS_TEMPLATE, "--code-location", "bucket/key"],
+            "lambdasim invoke: error: --code-location takes s3://bucket/key=PATH (got 'bucket/key')",
+        ),
+        (
+            ["invoke", "-t", ORDERS_TEMPLATE, "-e", "README.md", "--log-type", "None"],
+            "lambdasim invoke: error: Could not parse request body into json: *",
+        ),
+        (
+            ["validate"],
+            "lambdasim validate: error: no template given and none of template.yaml, template.yml, "
+            "template.json in *; use --template T",
+        ),
     ],
 )
 def test_mistakes_are_one_line_with_status_2(args, message):
@@ -130,18 +191,24 @@ def test_every_command_has_help(command, capsys):
 
 
 def test_validate_reports_functions_and_notes(capsys):
-    status = main(["validate", "-t", str(ROOT / "tests" / "templates" / "sam_hello" / "template.yaml"),
-                   "--stack-name", "sam-app"])
+    status = main(
+        ["validate", "-t", str(ROOT / "tests" / "templates" / "sam_hello" / "template.yaml"), "--stack-name", "sam-app"]
+    )
     out, err = capsys.readouterr()
     assert status == 0
-    assert re.fullmatch(r".*template\.yaml: valid: 1 function: HelloWorldFunction \(sam-app-HelloWorldFunction-[A-Z0-9]{13}\)\n", out)
+    assert re.fullmatch(
+        r".*template\.yaml: valid: 1 function: HelloWorldFunction \(sam-app-HelloWorldFunction-[A-Z0-9]{13}\)\n", out
+    )
     assert err.count(": note: ") == 2
 
 
 def test_validate_reports_what_lambda_would_reject(tmp_path, capsys):
     template = tmp_path / "template.yaml"
-    template.write_text((ROOT / "tests" / "templates" / "cfn_vpc" / "template.yaml").read_text().replace(
-        "MemorySize: 256", "MemorySize: 100"))
+    template.write_text(
+        (ROOT / "tests" / "templates" / "cfn_vpc" / "template.yaml")
+        .read_text()
+        .replace("MemorySize: 256", "MemorySize: 100")
+    )
     status = main(["validate", "-t", str(template)])
     out, err = capsys.readouterr()
     assert status == 1 and out == ""
@@ -179,9 +246,11 @@ def _pattern(line):
 def test_docs_cli_example(command, expected):
     status = 0
     if expected and expected[-1].startswith("[exit status "):
-        status = int(expected.pop()[len("[exit status "):-1])
+        status = int(expected.pop()[len("[exit status ") : -1])
     python = shlex.quote(sys.executable)
-    shell = re.sub(r"(^|\| )lambdasim ", lambda m: f"{m.group(1)}{python} -W error::ResourceWarning -m lambdasim ", command)
+    shell = re.sub(
+        r"(^|\| )lambdasim ", lambda m: f"{m.group(1)}{python} -W error::ResourceWarning -m lambdasim ", command
+    )
     completed = subprocess.run(["bash", "-c", shell], cwd=ROOT, capture_output=True, timeout=60)
     output = (completed.stderr + completed.stdout).decode()  # stderr first: invoke writes the log before the payload
     assert completed.returncode == status, output

@@ -16,8 +16,17 @@ UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}
 def test_api_gateway_rest_proxy_event_has_payload_format_1_keys():
     event = sample_event("apigateway", method="POST", path="/orders/7", body='{"a": 1}', query="x=1&x=2&y=3")
     assert list(event) == [
-        "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
-        "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body",
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+        "body",
         "isBase64Encoded",
     ]
     assert event["queryStringParameters"] == {"x": "2", "y": "3"}  # the last value wins, as API Gateway does
@@ -33,8 +42,15 @@ def test_api_gateway_rest_proxy_event_has_payload_format_1_keys():
 def test_http_api_event_has_payload_format_2_keys():
     event = sample_event("http-api", method="PUT", path="/items", query="a=1&a=2", body="{}", route_key="PUT /items")
     assert list(event) == [
-        "version", "routeKey", "rawPath", "rawQueryString", "headers", "queryStringParameters",
-        "requestContext", "body", "isBase64Encoded",
+        "version",
+        "routeKey",
+        "rawPath",
+        "rawQueryString",
+        "headers",
+        "queryStringParameters",
+        "requestContext",
+        "body",
+        "isBase64Encoded",
     ]
     assert event["version"] == "2.0" and event["rawQueryString"] == "a=1&a=2"
     assert event["queryStringParameters"] == {"a": "1,2"}  # format 2.0 joins repeated values with commas
@@ -44,8 +60,15 @@ def test_http_api_event_has_payload_format_2_keys():
 
 def test_alb_event():
     event = sample_event("alb", method="GET", path="/health")
-    assert list(event) == ["requestContext", "httpMethod", "path", "queryStringParameters", "headers", "body",
-                           "isBase64Encoded"]
+    assert list(event) == [
+        "requestContext",
+        "httpMethod",
+        "path",
+        "queryStringParameters",
+        "headers",
+        "body",
+        "isBase64Encoded",
+    ]
     assert event["requestContext"]["elb"]["targetGroupArn"].startswith(
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/lambda-target/"
     )
@@ -53,8 +76,17 @@ def test_alb_event():
 
 def test_sqs_record_digest_matches_its_body():
     record = sample_event("sqs", body="héllo", queue="jobs", region="eu-west-1")["Records"][0]
-    assert list(record) == ["messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-                            "eventSource", "eventSourceARN", "awsRegion"]
+    assert list(record) == [
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    ]
     assert record["md5OfBody"] == hashlib.md5("héllo".encode()).hexdigest()
     assert record["eventSourceARN"] == "arn:aws:sqs:eu-west-1:123456789012:jobs"
     assert all(isinstance(value, str) for value in record["attributes"].values())

@@ -27,7 +27,11 @@ def test_templates_page_example_runs(code):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     completed = subprocess.run(
         [sys.executable, "-W", "error::ResourceWarning", "-c", code],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
     assert "ResourceWarning" not in completed.stderr

@@ -6,13 +6,19 @@ from lambdasim import TemplateError
 from lambdasim._template._intrinsics import NO_VALUE, Resolver, pseudo_parameters
 from lambdasim._template._parse import read_template
 
-PSEUDO = pseudo_parameters("eu-west-1", "111122223333", "shop", "arn:aws:cloudformation:eu-west-1:111122223333:stack/shop/x")
+PSEUDO = pseudo_parameters(
+    "eu-west-1", "111122223333", "shop", "arn:aws:cloudformation:eu-west-1:111122223333:stack/shop/x"
+)
 
 
 def resolver(parameters=None, conditions=None, mappings=None):
     result = Resolver(
-        parameters=parameters or {}, pseudo=PSEUDO, mappings=mappings or {}, conditions=conditions or {},
-        resource_types={"Queue": "AWS::SQS::Queue", "Off": "AWS::SNS::Topic"}, region="eu-west-1",
+        parameters=parameters or {},
+        pseudo=PSEUDO,
+        mappings=mappings or {},
+        conditions=conditions or {},
+        resource_types={"Queue": "AWS::SQS::Queue", "Off": "AWS::SNS::Topic"},
+        region="eu-west-1",
     )
     result.refs["Queue"] = "https://sqs.eu-west-1.amazonaws.com/111122223333/jobs"
     result.attributes["Queue"] = {"Arn": "arn:aws:sqs:eu-west-1:111122223333:jobs", "QueueName": "jobs"}
@@ -33,11 +39,18 @@ def test_short_form_tags_read_as_their_long_form(tmp_path):
     )
     properties = read_template(path)["Resources"]["R"]["Properties"]
     assert properties == {
-        "a": {"Ref": "X"}, "b": {"Fn::GetAtt": ["Queue", "Arn"]}, "c": {"Fn::Sub": "${AWS::Region}"},
-        "d": {"Fn::Join": [",", ["x", "y"]]}, "e": {"Fn::If": ["C", 1, 2]}, "f": {"Condition": "C"},
-        "g": {"Fn::FindInMap": ["M", "k", "v"]}, "h": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
-        "i": {"Fn::Base64": {"Fn::Sub": "x"}}, "j": {"Fn::Equals": ["a", "b"]},
-        "k": {"Fn::Not": [{"Condition": "C"}]}, "l": {"Fn::Split": [",", "a,b"]},
+        "a": {"Ref": "X"},
+        "b": {"Fn::GetAtt": ["Queue", "Arn"]},
+        "c": {"Fn::Sub": "${AWS::Region}"},
+        "d": {"Fn::Join": [",", ["x", "y"]]},
+        "e": {"Fn::If": ["C", 1, 2]},
+        "f": {"Condition": "C"},
+        "g": {"Fn::FindInMap": ["M", "k", "v"]},
+        "h": {"Fn::Select": [0, {"Fn::GetAZs": ""}]},
+        "i": {"Fn::Base64": {"Fn::Sub": "x"}},
+        "j": {"Fn::Equals": ["a", "b"]},
+        "k": {"Fn::Not": [{"Condition": "C"}]},
+        "l": {"Fn::Split": [",", "a,b"]},
         "Version": "2012-10-17",  # a date stays a string, as CloudFormation reads it
     }
     assert read_template(path)["AWSTemplateFormatVersion"] == "2010-09-09"
@@ -81,7 +94,10 @@ def test_pseudo_parameters_follow_the_partition():
 
 def test_sub_in_both_forms_with_literals_and_attributes():
     r = resolver({"Stage": "dev"})
-    assert r.resolve({"Fn::Sub": "${AWS::StackName}-${Stage}-${Queue.QueueName}-${!Literal}"}, "p") == "shop-dev-jobs-${Literal}"
+    assert (
+        r.resolve({"Fn::Sub": "${AWS::StackName}-${Stage}-${Queue.QueueName}-${!Literal}"}, "p")
+        == "shop-dev-jobs-${Literal}"
+    )
     assert r.resolve({"Fn::Sub": ["${Name}.${AWS::URLSuffix}", {"Name": {"Ref": "Stage"}}]}, "p") == "dev.amazonaws.com"
 
 
@@ -128,12 +144,16 @@ def test_join_select_split_base64_getazs_findinmap():
     [
         ({"Ref": "Nope"}, "p.Ref: Unresolved resource dependencies [Nope] in the Resources block of the template"),
         ({"Ref": "Off"}, "p.Ref: refers to 'Off', whose Condition is false, so it is not created"),
-        ({"Fn::GetAtt": ["Queue", "Colour"]},
-         "p.Fn::GetAtt: Fn::GetAtt Queue.Colour: lambdasim knows the attributes Arn, QueueName of AWS::SQS::Queue 'Queue'"),
+        (
+            {"Fn::GetAtt": ["Queue", "Colour"]},
+            "p.Fn::GetAtt: Fn::GetAtt Queue.Colour: lambdasim knows the attributes Arn, QueueName of AWS::SQS::Queue 'Queue'",
+        ),
         ({"Fn::Select": [5, ["a"]]}, "p.Fn::Select: Fn::Select index 5 is out of range for ['a']"),
         ({"Fn::FindInMap": ["M", "a", "b"]}, "p.Fn::FindInMap: Fn::FindInMap: Mappings has no M.a.b"),
-        ({"Fn::ImportValue": "x"},
-         "p.Fn::ImportValue: Fn::ImportValue is not supported: it reads another stack's outputs, and lambdasim loads one template at a time"),
+        (
+            {"Fn::ImportValue": "x"},
+            "p.Fn::ImportValue: Fn::ImportValue is not supported: it reads another stack's outputs, and lambdasim loads one template at a time",
+        ),
         ({"Fn::Join": ["-", "notalist"]}, "p.Fn::Join: Fn::Join takes [delimiter, [values]] (got ['-', 'notalist'])"),
     ],
 )

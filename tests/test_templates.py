@@ -103,7 +103,10 @@ def test_parameter_overrides_choose_conditions_and_mappings(sim):
 @pytest.mark.parametrize(
     ("parameters", "message"),
     [
-        ({"Stage": "test"}, "Parameters.Stage: Parameter 'Stage' must be one of AllowedValues (got 'test'; allowed: dev, prod)"),
+        (
+            {"Stage": "test"},
+            "Parameters.Stage: Parameter 'Stage' must be one of AllowedValues (got 'test'; allowed: dev, prod)",
+        ),
         ({"Retention": "0"}, "Parameters.Retention: Parameter 'Retention' must be a number not less than 1 (got 0)"),
         ({"Retention": "soon"}, "Parameters.Retention: Parameter 'Retention' must be a number (got 'soon')"),
         ({"Colour": "red"}, "Parameters: Parameters: [Colour] do not exist in the template"),
@@ -140,15 +143,20 @@ def test_cloudformation_stack_with_role_vpc_and_inline_code(sim):
     result = sim.invoke("lambdasim-reports", {"day": "2026-11-27"})
     assert result.payload == {
         "file": "index.py",
-        "env": {"FIRST_SUBNET": "subnet-0a1b2c3d", "ENCODED": base64.b64encode(b"reports").decode(),
-                "PARTS": "a,b,c", "QUIET": "yes"},
+        "env": {
+            "FIRST_SUBNET": "subnet-0a1b2c3d",
+            "ENCODED": base64.b64encode(b"reports").decode(),
+            "PARTS": "a,b,c",
+            "QUIET": "yes",
+        },
         "event": {"day": "2026-11-27"},
     }
     config = sim.get_function_configuration("lambdasim-reports")
     assert re.fullmatch(r"arn:aws:iam::123456789012:role/lambdasim-ExecutionRole-[A-Z0-9]{13}", config["Role"])
     # GetFunctionConfiguration does not show VpcConfig in this build: read the stored FunctionConfig.
     assert function_config(sim, "lambdasim-reports").vpc_config == {
-        "SubnetIds": ("subnet-0a1b2c3d", "subnet-4e5f6a7b"), "SecurityGroupIds": ("sg-0123456789abcdef0",),
+        "SubnetIds": ("subnet-0a1b2c3d", "subnet-4e5f6a7b"),
+        "SecurityGroupIds": ("sg-0123456789abcdef0",),
     }
     assert (config["Timeout"], config["MemorySize"], config["EphemeralStorage"]) == (10, 256, {"Size": 1024})
     assert config["TracingConfig"] == {"Mode": "PassThrough"}  # Ref AWS::NoValue removed the property
@@ -227,8 +235,12 @@ def test_s3_code_is_read_from_the_mapped_local_path(sim, tmp_path):
     examples = Path(__file__).parent.parent / "examples" / "orders"
     archive = shutil.make_archive(str(tmp_path / "orders"), "zip", examples)
     sim.load_template(write(tmp_path, S3_FUNCTION), code_locations={"s3://artifacts/releases/orders.zip": archive})
-    assert sim.invoke("lambdasim-Orders-" + sim.stacks[0].functions["Orders"].rsplit("-", 1)[1],
-                      {"order_id": "A", "items": []}).payload["total"] == "0.00 EUR"
+    assert (
+        sim.invoke(
+            "lambdasim-Orders-" + sim.stacks[0].functions["Orders"].rsplit("-", 1)[1], {"order_id": "A", "items": []}
+        ).payload["total"]
+        == "0.00 EUR"
+    )
 
 
 def test_s3_prefix_maps_to_a_directory(sim, tmp_path):
@@ -266,7 +278,9 @@ def test_missing_local_code_uri_is_refused(sim, tmp_path):
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
         "    Properties:\n      Runtime: python3.12\n      Handler: app.handler\n      CodeUri: nowhere/\n"
     )
-    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.CodeUri: code location 'nowhere/' does not exist"):
+    with pytest.raises(
+        TemplateError, match=r"^Resources\.Fn\.Properties\.CodeUri: code location 'nowhere/' does not exist"
+    ):
         sim.load_template(write(tmp_path, text))
 
 
@@ -276,13 +290,20 @@ def test_missing_local_code_uri_is_refused(sim, tmp_path):
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        ("      SnapStart: {ApplyOn: PublishedVersions}\n",
-         "Resources.Echo.Properties.SnapStart: not supported: SnapStart snapshots are not simulated"),
-        ("      FileSystemConfigs: []\n",
-         "Resources.Echo.Properties.FileSystemConfigs: not supported: EFS file systems are not simulated"),
+        (
+            "      SnapStart: {ApplyOn: PublishedVersions}\n",
+            "Resources.Echo.Properties.SnapStart: not supported: SnapStart snapshots are not simulated",
+        ),
+        (
+            "      FileSystemConfigs: []\n",
+            "Resources.Echo.Properties.FileSystemConfigs: not supported: EFS file systems are not simulated",
+        ),
         ("      Colour: red\n", "Resources.Echo.Properties.Colour: AWS::Lambda::Function has no property 'Colour'"),
         ("      Timeout: soon\n", "Resources.Echo.Properties.Timeout: must be an integer (got 'soon')"),
-        ("      PackageType: Image\n", "Resources.Echo.Properties.PackageType: only Zip packages are simulated (got 'Image')"),
+        (
+            "      PackageType: Image\n",
+            "Resources.Echo.Properties.PackageType: only Zip packages are simulated (got 'Image')",
+        ),
     ],
 )
 def test_unsupported_or_wrong_properties_name_their_path(sim, tmp_path, extra, message):
@@ -299,10 +320,16 @@ def test_service_validation_errors_name_the_resource(sim, tmp_path):
 
 
 def test_a_failed_load_deletes_the_functions_it_created(sim, tmp_path):
-    text = "Resources:" + INLINE_FUNCTION.format(logical="First", extra="") + INLINE_FUNCTION.format(
-        logical="Second", extra="      DependsOn: First\n      MemorySize: 64\n"
-    ).replace("      DependsOn: First\n", "").replace("  Second:\n    Type: AWS::Lambda::Function\n",
-                                                      "  Second:\n    Type: AWS::Lambda::Function\n    DependsOn: First\n")
+    text = (
+        "Resources:"
+        + INLINE_FUNCTION.format(logical="First", extra="")
+        + INLINE_FUNCTION.format(logical="Second", extra="      DependsOn: First\n      MemorySize: 64\n")
+        .replace("      DependsOn: First\n", "")
+        .replace(
+            "  Second:\n    Type: AWS::Lambda::Function\n",
+            "  Second:\n    Type: AWS::Lambda::Function\n    DependsOn: First\n",
+        )
+    )
     with pytest.raises(TemplateError, match=r"^Resources\.Second\.Properties: ValidationException"):
         sim.load_template(write(tmp_path, text))
     assert sim.list_functions()["Functions"] == []
@@ -352,7 +379,9 @@ def test_from_template_builds_a_simulator_and_closes_it_on_failure(tmp_path, zyg
 
 def test_sam_without_the_transform_is_refused(sim, tmp_path):
     text = SAM_HELLO.read_text().replace("Transform: AWS::Serverless-2016-10-31\n", "")
-    with pytest.raises(TemplateError, match=r"^Globals: the Globals section needs 'Transform: AWS::Serverless-2016-10-31'"):
+    with pytest.raises(
+        TemplateError, match=r"^Globals: the Globals section needs 'Transform: AWS::Serverless-2016-10-31'"
+    ):
         sim.load_template(write(tmp_path, text))
 
 
@@ -368,7 +397,9 @@ def test_unknown_globals_property_is_refused(sim, tmp_path):
 
 def test_missing_handler_and_role_are_refused(sim, tmp_path):
     with pytest.raises(TemplateError, match=r"^Resources\.Echo\.Properties\.Role: is required$"):
-        sim.load_template(write(tmp_path, INLINE_FUNCTION_WITHOUT("      Role: arn:aws:iam::123456789012:role/lambda-role\n")))
+        sim.load_template(
+            write(tmp_path, INLINE_FUNCTION_WITHOUT("      Role: arn:aws:iam::123456789012:role/lambda-role\n"))
+        )
     with pytest.raises(TemplateError, match=r"^Resources\.Echo\.Properties\.Handler: is required for a Zip package$"):
         sim.load_template(write(tmp_path, INLINE_FUNCTION_WITHOUT("      Handler: index.handler\n")))
 
@@ -411,10 +442,17 @@ def test_circular_resources_are_refused_with_cloudformations_wording(sim, tmp_pa
 
 
 def test_a_resource_whose_condition_is_false_is_not_created(sim, tmp_path):
-    head = "Parameters:\n  Make:\n    Type: String\n    Default: 'no'\nConditions:\n  Wanted: !Equals [!Ref Make, 'yes']\n"
+    head = (
+        "Parameters:\n  Make:\n    Type: String\n    Default: 'no'\nConditions:\n  Wanted: !Equals [!Ref Make, 'yes']\n"
+    )
     path = inline_template(tmp_path, head=head, extra="    Condition: Wanted\n")
-    text = path.read_text().replace("    Condition: Wanted\n", "").replace(
-        "  Echo:\n    Type: AWS::Lambda::Function\n", "  Echo:\n    Type: AWS::Lambda::Function\n    Condition: Wanted\n"
+    text = (
+        path.read_text()
+        .replace("    Condition: Wanted\n", "")
+        .replace(
+            "  Echo:\n    Type: AWS::Lambda::Function\n",
+            "  Echo:\n    Type: AWS::Lambda::Function\n    Condition: Wanted\n",
+        )
     )
     path.write_text(text)
     assert sim.load_template(path).functions == {}
@@ -437,13 +475,26 @@ def test_yaml_without_pyyaml_says_what_to_install(sim, monkeypatch):
 
 
 def test_code_with_both_inline_and_s3_source_is_refused(sim, tmp_path):
-    path = write(tmp_path, S3_FUNCTION.replace("        S3Key: releases/orders.zip\n",
-                                               "        S3Key: releases/orders.zip\n        ZipFile: x\n"))
-    with pytest.raises(TemplateError, match=r"^Resources\.Orders\.Properties\.Code: give either ZipFile or S3Bucket and S3Key, not both$"):
+    path = write(
+        tmp_path,
+        S3_FUNCTION.replace(
+            "        S3Key: releases/orders.zip\n", "        S3Key: releases/orders.zip\n        ZipFile: x\n"
+        ),
+    )
+    with pytest.raises(
+        TemplateError,
+        match=r"^Resources\.Orders\.Properties\.Code: give either ZipFile or S3Bucket and S3Key, not both$",
+    ):
         sim.load_template(path)
-    path = write(tmp_path, S3_FUNCTION.replace("        S3Key: releases/orders.zip\n",
-                                               "        S3Key: releases/orders.zip\n        S3Region: x\n"))
-    with pytest.raises(TemplateError, match=r"^Resources\.Orders\.Properties\.Code\.S3Region: Code has no property 'S3Region'$"):
+    path = write(
+        tmp_path,
+        S3_FUNCTION.replace(
+            "        S3Key: releases/orders.zip\n", "        S3Key: releases/orders.zip\n        S3Region: x\n"
+        ),
+    )
+    with pytest.raises(
+        TemplateError, match=r"^Resources\.Orders\.Properties\.Code\.S3Region: Code has no property 'S3Region'$"
+    ):
         sim.load_template(path)
 
 
@@ -494,7 +545,7 @@ def test_auto_publish_alias_refs_resolve(sim, tmp_path):
     text = (
         "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
         "    Properties:\n      Runtime: python3.12\n      Handler: index.handler\n      AutoPublishAlias: live\n"
-        "      InlineCode: \"def handler(event, context):\\n    return context.invoked_function_arn\\n\"\n"
+        '      InlineCode: "def handler(event, context):\\n    return context.invoked_function_arn\\n"\n'
         "  Topic:\n    Type: AWS::SNS::Topic\n    Properties: {TopicName: !Select [7, !Split [':', !Ref Fn.Alias]]}\n"
     )
     stack = sim.load_template(write(tmp_path, text))

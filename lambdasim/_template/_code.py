@@ -39,7 +39,9 @@ def inline_zip(source: Any, runtime: str, path: str) -> bytes:
         archive.writestr(f"index.{_INLINE_EXTENSIONS[family]}", source)
     data = buffer.getvalue()
     if len(data) > INLINE_LIMIT:
-        raise TemplateError(path, f"inline code zips to {len(data)} bytes; CloudFormation allows at most {INLINE_LIMIT}")
+        raise TemplateError(
+            path, f"inline code zips to {len(data)} bytes; CloudFormation allows at most {INLINE_LIMIT}"
+        )
     return data
 
 
@@ -51,9 +53,7 @@ def local_path(value: str, base: Path, path: str) -> Path:
     return location
 
 
-def s3_location(
-    bucket: Any, key: Any, code_locations: Mapping[str, Union[str, Path]], path: str
-) -> Path:
+def s3_location(bucket: Any, key: Any, code_locations: Mapping[str, Union[str, Path]], path: str) -> Path:
     """The local path that ``code_locations`` maps ``s3://bucket/key`` to."""
     if not isinstance(bucket, str) or not isinstance(key, str):
         raise TemplateError(path, f"an S3 code location needs a bucket and a key (got bucket {bucket!r}, key {key!r})")
@@ -65,11 +65,12 @@ def s3_location(
         if not prefixes:
             mapped = ", ".join(sorted(code_locations)) or "none"
             raise TemplateError(
-                path, f"code at {uri} is not mapped to a local path: pass code_locations={{{uri!r}: 'path/to/code'}} "
-                f"(or --code-location {uri}=PATH on the command line); mapped: {mapped}"
+                path,
+                f"code at {uri} is not mapped to a local path: pass code_locations={{{uri!r}: 'path/to/code'}} "
+                f"(or --code-location {uri}=PATH on the command line); mapped: {mapped}",
             )
         prefix = max(prefixes, key=len)
-        target = (Path(code_locations[prefix]).expanduser() / uri[len(prefix):]).resolve()
+        target = (Path(code_locations[prefix]).expanduser() / uri[len(prefix) :]).resolve()
     if not target.exists():
         raise TemplateError(path, f"code_locations maps {uri} to {str(target)!r}, which does not exist")
     return target
@@ -77,7 +78,7 @@ def s3_location(
 
 def parse_s3_uri(uri: str, path: str) -> tuple:
     """``s3://bucket/key`` -> ``(bucket, key)``."""
-    bucket, _, key = uri[len("s3://"):].partition("/")
+    bucket, _, key = uri[len("s3://") :].partition("/")
     if not bucket or not key:
         raise TemplateError(path, f"an S3 URI must look like s3://bucket/key (got {uri!r})")
     return bucket, key

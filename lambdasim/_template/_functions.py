@@ -36,9 +36,18 @@ _COMMON_MAPPED = (
 MAPPED = {
     LAMBDA_FUNCTION: frozenset(_COMMON_MAPPED + ("Code", "DeadLetterConfig", "TracingConfig")),
     SAM_FUNCTION: frozenset(
-        _COMMON_MAPPED + (
-            "CodeUri", "InlineCode", "DeadLetterQueue", "Tracing", "AutoPublishAlias", "VersionDescription",
-            "Policies", "AssumeRolePolicyDocument", "RolePath", "PermissionsBoundary",
+        _COMMON_MAPPED
+        + (
+            "CodeUri",
+            "InlineCode",
+            "DeadLetterQueue",
+            "Tracing",
+            "AutoPublishAlias",
+            "VersionDescription",
+            "Policies",
+            "AssumeRolePolicyDocument",
+            "RolePath",
+            "PermissionsBoundary",
         )
     ),
 }
@@ -137,8 +146,11 @@ def settings_from(resource_type: str, properties: Mapping[str, Any], path: str) 
         settings["runtime"] = string(properties["Runtime"], f"{path}.Runtime")
     if "Description" in properties:
         settings["description"] = string(properties["Description"], f"{path}.Description")
-    for prop, keyword in (("Timeout", "timeout"), ("MemorySize", "memory_size"),
-                          ("ReservedConcurrentExecutions", "reserved_concurrency")):
+    for prop, keyword in (
+        ("Timeout", "timeout"),
+        ("MemorySize", "memory_size"),
+        ("ReservedConcurrentExecutions", "reserved_concurrency"),
+    ):
         if prop in properties:
             settings[keyword] = integer(properties[prop], f"{path}.{prop}")
     if "EphemeralStorage" in properties:

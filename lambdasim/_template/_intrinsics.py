@@ -88,7 +88,9 @@ def dependencies(value: Any, names: Set[str]) -> Iterator[str]:
         return
     if function == "Fn::Sub":
         argument = value["Fn::Sub"]
-        text, variables = (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 else (argument, {})
+        text, variables = (
+            (argument[0], argument[1]) if isinstance(argument, list) and len(argument) == 2 else (argument, {})
+        )
         if isinstance(text, str):
             for match in _SUB_VARIABLE.finditer(text):
                 name = match.group(1)
@@ -146,7 +148,7 @@ class Resolver:
         if name in self._condition_values:
             return self._condition_values[name]
         if name in self._evaluating:
-            cycle = " -> ".join(self._evaluating[self._evaluating.index(name):] + [name])
+            cycle = " -> ".join(self._evaluating[self._evaluating.index(name) :] + [name])
             raise TemplateError(f"Conditions.{name}", f"circular condition: {cycle}")
         self._evaluating.append(name)
         try:
@@ -166,7 +168,9 @@ class Resolver:
                 return result
             if isinstance(result, str) and result.lower() in ("true", "false"):
                 return result.lower() == "true"
-        raise TemplateError(path, f"a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition (got {value!r})")
+        raise TemplateError(
+            path, f"a condition must be Fn::Equals, Fn::And, Fn::Or, Fn::Not or Condition (got {value!r})"
+        )
 
     # --- values ---------------------------------------------------------------
 
@@ -209,10 +213,10 @@ class Resolver:
         if base in self.skipped:
             raise TemplateError(path, f"refers to {base!r}, whose Condition is false, so it is not created")
         if base in self._resource_types:
-            raise TemplateError(path, f"{name!r} has no value here (a reference to {base!r} that lambdasim cannot resolve)")
-        raise TemplateError(
-            path, f"Unresolved resource dependencies [{base}] in the Resources block of the template"
-        )
+            raise TemplateError(
+                path, f"{name!r} has no value here (a reference to {base!r} that lambdasim cannot resolve)"
+            )
+        raise TemplateError(path, f"Unresolved resource dependencies [{base}] in the Resources block of the template")
 
     def _condition(self, name: Any, path: str) -> bool:
         return self.condition(name, path)
@@ -229,8 +233,9 @@ class Resolver:
         if attribute not in known:
             names = ", ".join(sorted(known)) or "none"
             raise TemplateError(
-                path, f"Fn::GetAtt {logical_id}.{attribute}: lambdasim knows the attributes {names} of "
-                f"{self._resource_types.get(logical_id)} {logical_id!r}"
+                path,
+                f"Fn::GetAtt {logical_id}.{attribute}: lambdasim knows the attributes {names} of "
+                f"{self._resource_types.get(logical_id)} {logical_id!r}",
             )
         return known[attribute]
 
@@ -238,7 +243,9 @@ class Resolver:
         if isinstance(argument, list):
             if len(argument) != 2 or not isinstance(argument[1], Mapping):
                 raise TemplateError(path, f"Fn::Sub takes a string or [string, {{variables}}] (got {argument!r})")
-            text, variables = argument[0], {key: self.resolve(item, f"{path}[1].{key}") for key, item in argument[1].items()}
+            text, variables = argument[0], {
+                key: self.resolve(item, f"{path}[1].{key}") for key, item in argument[1].items()
+            }
         else:
             text, variables = argument, {}
         if not isinstance(text, str):

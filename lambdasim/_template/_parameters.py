@@ -44,8 +44,9 @@ def resolve_parameters(declared: Any, overrides: Mapping[str, Any]) -> Dict[str,
             continue
         if isinstance(kind, str) and kind.startswith("AWS::SSM::Parameter::Value<") and name not in overrides:
             raise TemplateError(
-                path, f"type {kind} reads Systems Manager Parameter Store, which lambdasim does not; "
-                f"pass the value as a parameter override ({name}=...)"
+                path,
+                f"type {kind} reads Systems Manager Parameter Store, which lambdasim does not; "
+                f"pass the value as a parameter override ({name}=...)",
             )
         values[name] = _check(name, kind, raw, declaration, path)
     if missing:
@@ -74,20 +75,31 @@ def _text(raw: Any) -> str:
 def _constraints(name: str, kind: Any, text: str, declaration: Mapping[str, Any], path: str) -> None:
     allowed = declaration.get("AllowedValues")
     if allowed is not None and text not in [_text(item) for item in allowed]:
-        raise TemplateError(path, f"Parameter '{name}' must be one of AllowedValues (got {text!r}; allowed: {', '.join(map(_text, allowed))})")
+        raise TemplateError(
+            path,
+            f"Parameter '{name}' must be one of AllowedValues (got {text!r}; allowed: {', '.join(map(_text, allowed))})",
+        )
     pattern = declaration.get("AllowedPattern")
     if pattern is not None and not re.fullmatch(str(pattern), text):
         raise TemplateError(path, f"Parameter '{name}' must match pattern {pattern} (got {text!r})")
     if "MinLength" in declaration and len(text) < int(declaration["MinLength"]):
-        raise TemplateError(path, f"Parameter '{name}' must contain at least {declaration['MinLength']} characters (got {text!r})")
+        raise TemplateError(
+            path, f"Parameter '{name}' must contain at least {declaration['MinLength']} characters (got {text!r})"
+        )
     if "MaxLength" in declaration and len(text) > int(declaration["MaxLength"]):
-        raise TemplateError(path, f"Parameter '{name}' must contain at most {declaration['MaxLength']} characters (got {text!r})")
+        raise TemplateError(
+            path, f"Parameter '{name}' must contain at most {declaration['MaxLength']} characters (got {text!r})"
+        )
     if kind in ("Number", "List<Number>"):
         try:
             number = float(text)
         except ValueError:
             raise TemplateError(path, f"Parameter '{name}' must be a number (got {text!r})") from None
         if "MinValue" in declaration and number < float(declaration["MinValue"]):
-            raise TemplateError(path, f"Parameter '{name}' must be a number not less than {declaration['MinValue']} (got {text})")
+            raise TemplateError(
+                path, f"Parameter '{name}' must be a number not less than {declaration['MinValue']} (got {text})"
+            )
         if "MaxValue" in declaration and number > float(declaration["MaxValue"]):
-            raise TemplateError(path, f"Parameter '{name}' must be a number not greater than {declaration['MaxValue']} (got {text})")
+            raise TemplateError(
+                path, f"Parameter '{name}' must be a number not greater than {declaration['MaxValue']} (got {text})"
+            )

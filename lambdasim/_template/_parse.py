@@ -46,7 +46,9 @@ def read_template(path: Path) -> dict:
     else:
         data = _load_yaml(text, path)
     if not isinstance(data, dict):
-        raise TemplateError("", f"{path.name} must hold a mapping with a 'Resources' section (got {type(data).__name__})")
+        raise TemplateError(
+            "", f"{path.name} must hold a mapping with a 'Resources' section (got {type(data).__name__})"
+        )
     return data
 
 
@@ -64,8 +66,9 @@ def _load_yaml(text: str, path: Path) -> Any:
         import yaml
     except ImportError:
         raise TemplateError(
-            "", f"{path.name} is YAML, which needs PyYAML: pip install 'pytest-lambdasim[templates]' "
-            "(JSON templates need nothing more)"
+            "",
+            f"{path.name} is YAML, which needs PyYAML: pip install 'pytest-lambdasim[templates]' "
+            "(JSON templates need nothing more)",
         ) from None
     loader_class = _loader_class(yaml)
     try:

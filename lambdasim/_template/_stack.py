@@ -40,8 +40,16 @@ _RESOURCE_KEYS = (
     "Condition", "CreationPolicy", "DeletionPolicy", "DependsOn", "Metadata", "Properties", "Type",
     "UpdatePolicy", "UpdateReplacePolicy",
 )  # fmt: skip
-_GLOBAL_SECTIONS = ("Function", "Api", "HttpApi", "SimpleTable", "StateMachine", "LayerVersion",
-                    "CapacityProvider", "WebSocketApi")
+_GLOBAL_SECTIONS = (
+    "Function",
+    "Api",
+    "HttpApi",
+    "SimpleTable",
+    "StateMachine",
+    "LayerVersion",
+    "CapacityProvider",
+    "WebSocketApi",
+)
 #: The members of a function's ``Code`` (``S3ObjectVersion`` plays no part in ``code_locations``).
 _CODE_KEYS = ("ImageUri", "S3Bucket", "S3Key", "S3ObjectVersion", "SourceKMSKeyArn", "ZipFile")
 #: Lambda resource types lambdasim does not simulate: an error, since the functions would behave differently.
@@ -52,7 +60,9 @@ _UNSUPPORTED_LAMBDA_TYPES = {
 }
 #: Lambda-related types that change nothing a test can observe in lambdasim.
 _ACCEPTED_LAMBDA_TYPES = (
-    "AWS::Lambda::Permission", "AWS::Lambda::LayerVersionPermission", "AWS::Lambda::CodeSigningConfig",
+    "AWS::Lambda::Permission",
+    "AWS::Lambda::LayerVersionPermission",
+    "AWS::Lambda::CodeSigningConfig",
 )
 #: For types lambdasim does not simulate: the property that names them, ``Ref`` and attribute forms.
 _OTHER_TYPES: Dict[str, Dict[str, Any]] = {
@@ -111,14 +121,27 @@ def load_template(
 ) -> Stack:
     """Create the template's functions (and versions, aliases, layers) in ``sim``; return the ``Stack``."""
     template_path = Path(path).expanduser().resolve()
-    loader = _Loader(sim, template_path, dict(parameters or {}), dict(code_locations or {}), stack_name,
-                     dict(environment_overrides or {}))
+    loader = _Loader(
+        sim,
+        template_path,
+        dict(parameters or {}),
+        dict(code_locations or {}),
+        stack_name,
+        dict(environment_overrides or {}),
+    )
     return loader.load()
 
 
 class _Loader:
-    def __init__(self, sim: Any, path: Path, parameters: Dict[str, Any], code_locations: Dict[str, Any],
-                 stack_name: str, environment_overrides: Dict[str, Any]) -> None:
+    def __init__(
+        self,
+        sim: Any,
+        path: Path,
+        parameters: Dict[str, Any],
+        code_locations: Dict[str, Any],
+        stack_name: str,
+        environment_overrides: Dict[str, Any],
+    ) -> None:
         self.sim = sim
         self.path = path
         self.base = path.parent
@@ -155,8 +178,12 @@ class _Loader:
         if not isinstance(conditions, Mapping):
             raise TemplateError("Conditions", f"must be a mapping (got {conditions!r})")
         self.resolver = Resolver(
-            parameters=values, pseudo=pseudo, mappings=data.get("Mappings") or {}, conditions=conditions,
-            resource_types=types, region=region,
+            parameters=values,
+            pseudo=pseudo,
+            mappings=data.get("Mappings") or {},
+            conditions=conditions,
+            resource_types=types,
+            region=region,
         )
         try:
             for logical_id in self._order(resources):
@@ -190,8 +217,9 @@ class _Loader:
         for name, values in section.items():
             if name not in _GLOBAL_SECTIONS:
                 raise TemplateError(
-                    f"Globals.{name}", f"'Globals' section is invalid. '{name}' is not supported. "
-                    f"Must be one of the following values - [{', '.join(_GLOBAL_SECTIONS)}]"
+                    f"Globals.{name}",
+                    f"'Globals' section is invalid. '{name}' is not supported. "
+                    f"Must be one of the following values - [{', '.join(_GLOBAL_SECTIONS)}]",
                 )
             if not isinstance(values, Mapping):
                 raise TemplateError(f"Globals.{name}", f"must be a mapping (got {values!r})")
@@ -216,7 +244,8 @@ class _Loader:
             kind = resource["Type"]
             if kind.startswith("AWS::Serverless::") and not self.sam:
                 raise TemplateError(
-                    f"{path}.Type", f"Unrecognized resource types: [{kind}] (SAM types need 'Transform: {SAM_TRANSFORM}')"
+                    f"{path}.Type",
+                    f"Unrecognized resource types: [{kind}] (SAM types need 'Transform: {SAM_TRANSFORM}')",
                 )
             if kind in _UNSUPPORTED_LAMBDA_TYPES:
                 raise TemplateError(f"{path}.Type", f"{kind} is not supported: {_UNSUPPORTED_LAMBDA_TYPES[kind]}")
@@ -248,7 +277,7 @@ class _Loader:
             if state.get(logical_id) == 2:
                 return
             if state.get(logical_id) == 1:
-                cycle = trail[trail.index(logical_id):-1]
+                cycle = trail[trail.index(logical_id) : -1]
                 raise TemplateError("Resources", f"Circular dependency between resources: [{', '.join(cycle)}]")
             state[logical_id] = 1
             for target in sorted(edges[logical_id]):
@@ -318,8 +347,9 @@ class _Loader:
         code = self._function_code(kind, properties, settings["runtime"], path)
         role = self._function_role(logical_id, kind, properties, settings, path)
         self._override_environment(logical_id, name, settings)
-        result = self._service_call(path, self.sim.create_function, name, code=code, handler=handler, role=role,
-                                    **settings)
+        result = self._service_call(
+            path, self.sim.create_function, name, code=code, handler=handler, role=role, **settings
+        )
         self.created_functions.append(name)
         self.stack.functions[logical_id] = name
         self.resolver.refs[logical_id] = name
@@ -355,10 +385,13 @@ class _Loader:
             return _code.local_path(uri, self.base, path)
         if isinstance(uri, Mapping):
             return _code.s3_location(uri.get(keys[0]), uri.get(keys[1]), self.code_locations, path)
-        raise TemplateError(path, f"is required: a local path, s3://bucket/key, or {{{keys[0]}, {keys[1]}}} (got {uri!r})")
+        raise TemplateError(
+            path, f"is required: a local path, s3://bucket/key, or {{{keys[0]}, {keys[1]}}} (got {uri!r})"
+        )
 
-    def _function_role(self, logical_id: str, kind: str, properties: Mapping[str, Any], settings: Dict[str, Any],
-                       path: str) -> str:
+    def _function_role(
+        self, logical_id: str, kind: str, properties: Mapping[str, Any], settings: Dict[str, Any], path: str
+    ) -> str:
         role_arn = properties.get("Role")
         if role_arn is None and kind == "AWS::Lambda::Function":
             raise TemplateError(f"{path}.Role", "is required")
@@ -372,31 +405,41 @@ class _Loader:
                 return role_arn
         if not _iam.trusts_lambda(role):
             raise TemplateError(
-                f"{path}.Role", "InvalidParameterValueException: The role defined for the function cannot be "
-                f"assumed by Lambda. (role {role.logical_id!r} does not trust lambda.amazonaws.com)"
+                f"{path}.Role",
+                "InvalidParameterValueException: The role defined for the function cannot be "
+                f"assumed by Lambda. (role {role.logical_id!r} does not trust lambda.amazonaws.com)",
             )
         if settings.get("vpc_config", {}).get("SubnetIds") and not _iam.allows_vpc_access(role):
             raise TemplateError(
-                f"{path}.VpcConfig", "InvalidParameterValueException: The provided execution role does not have "
-                f"permissions to call CreateNetworkInterface on EC2 (role {role.logical_id!r})"
+                f"{path}.VpcConfig",
+                "InvalidParameterValueException: The provided execution role does not have "
+                f"permissions to call CreateNetworkInterface on EC2 (role {role.logical_id!r})",
             )
         return role.arn
 
-    def _generated_role(self, logical_id: str, properties: Mapping[str, Any], settings: Dict[str, Any]) -> _iam.RoleRecord:
+    def _generated_role(
+        self, logical_id: str, properties: Mapping[str, Any], settings: Dict[str, Any]
+    ) -> _iam.RoleRecord:
         """The role SAM generates for a function without ``Role``: basic execution, VPC access when needed."""
         role_id = f"{logical_id}Role"
         name = generated_name(self.stack.name, role_id)
         trust = properties.get("AssumeRolePolicyDocument") or {
             "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["sts:AssumeRole"],
-                           "Principal": {"Service": ["lambda.amazonaws.com"]}}],
+            "Statement": [
+                {"Effect": "Allow", "Action": ["sts:AssumeRole"], "Principal": {"Service": ["lambda.amazonaws.com"]}}
+            ],
         }
         managed = [f"arn:{self.partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
         if settings.get("vpc_config"):
             managed.append(f"arn:{self.partition}:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole")
         role_path = properties.get("RolePath") or "/"
-        role = _iam.RoleRecord(role_id, name, f"arn:{self.partition}:iam::{self.sim.account_id}:role{role_path}{name}",
-                               trust, managed_policy_arns=tuple(managed))
+        role = _iam.RoleRecord(
+            role_id,
+            name,
+            f"arn:{self.partition}:iam::{self.sim.account_id}:role{role_path}{name}",
+            trust,
+            managed_policy_arns=tuple(managed),
+        )
         self.stack.resources[role_id] = "AWS::IAM::Role"
         return role
 
@@ -411,8 +454,9 @@ class _Loader:
                 if variable in variables:
                     variables[variable] = _functions.string(value, f"environment_overrides.{key}.{variable}")
 
-    def _auto_publish(self, logical_id: str, name: str, alias: Any, properties: Mapping[str, Any], created: dict,
-                      path: str) -> None:
+    def _auto_publish(
+        self, logical_id: str, name: str, alias: Any, properties: Mapping[str, Any], created: dict, path: str
+    ) -> None:
         if not isinstance(alias, str) or not re.fullmatch(r"(?!^[0-9]+$)([a-zA-Z0-9-_]+)", alias):
             raise TemplateError(f"{path}.AutoPublishAlias", f"must match (?!^[0-9]+$)([a-zA-Z0-9-_]+) (got {alias!r})")
         digest = hashlib.sha256(str(created.get("CodeSha256", "")).encode()).hexdigest()[:10]
@@ -437,15 +481,20 @@ class _Loader:
             raise TemplateError(f"{path}.AssumeRolePolicyDocument", f"is required (got {trust!r})")
         name = properties.get("RoleName") or generated_name(self.stack.name, logical_id)
         role_path = properties.get("Path") or "/"
-        documents = [policy.get("PolicyDocument") for policy in properties.get("Policies") or []
-                     if isinstance(policy, Mapping)]
+        documents = [
+            policy.get("PolicyDocument") for policy in properties.get("Policies") or [] if isinstance(policy, Mapping)
+        ]
         documents += self._attached_policies(logical_id)
         arn = f"arn:{self.partition}:iam::{self.sim.account_id}:role{role_path}{name}"
-        role = _iam.RoleRecord(logical_id, name, arn, trust, tuple(documents),
-                               tuple(properties.get("ManagedPolicyArns") or ()))
+        role = _iam.RoleRecord(
+            logical_id, name, arn, trust, tuple(documents), tuple(properties.get("ManagedPolicyArns") or ())
+        )
         self.roles[arn] = role
         self.resolver.refs[logical_id] = name
-        self.resolver.attributes[logical_id] = {"Arn": arn, "RoleId": "AROA" + hashlib.sha1(arn.encode()).hexdigest()[:17].upper()}
+        self.resolver.attributes[logical_id] = {
+            "Arn": arn,
+            "RoleId": "AROA" + hashlib.sha1(arn.encode()).hexdigest()[:17].upper(),
+        }
 
     def _attached_policies(self, role_id: str) -> List[Any]:
         """Policy documents of ``AWS::IAM::Policy``/``ManagedPolicy`` resources that name the role by ``Ref``."""
@@ -458,7 +507,9 @@ class _Loader:
                 try:
                     documents.append(self.resolver.resolve(properties.get("PolicyDocument"), f"Resources.{logical_id}"))
                 except TemplateError:
-                    documents.append({"Statement": [{"Effect": "Allow", "Action": "*"}]})  # unknown: benefit of the doubt
+                    documents.append(
+                        {"Statement": [{"Effect": "Allow", "Action": "*"}]}
+                    )  # unknown: benefit of the doubt
         return documents
 
     def _function_ref(self, value: Any, path: str) -> str:
@@ -505,22 +556,33 @@ class _Loader:
 
     def _layer(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
         content_key = "Content" if kind == "AWS::Lambda::LayerVersion" else "ContentUri"
-        known = (content_key, "LayerName", "Description", "CompatibleRuntimes", "CompatibleArchitectures",
-                 "LicenseInfo") + (("RetentionPolicy",) if content_key == "ContentUri" else ())
+        known = (
+            content_key,
+            "LayerName",
+            "Description",
+            "CompatibleRuntimes",
+            "CompatibleArchitectures",
+            "LicenseInfo",
+        ) + (("RetentionPolicy",) if content_key == "ContentUri" else ())
         self._check_keys(kind, raw, known, path)
         properties = self.resolver.resolve(raw, path)
         if content_key == "Content":
             content = properties.get("Content")
             if not isinstance(content, Mapping):
                 raise TemplateError(f"{path}.Content", f"is required: S3Bucket and S3Key (got {content!r})")
-            location = _code.s3_location(content.get("S3Bucket"), content.get("S3Key"), self.code_locations,
-                                         f"{path}.Content")
+            location = _code.s3_location(
+                content.get("S3Bucket"), content.get("S3Key"), self.code_locations, f"{path}.Content"
+            )
         else:
             location = self._uri(properties.get("ContentUri"), ("Bucket", "Key"), f"{path}.ContentUri")
         layer_name = properties.get("LayerName") or logical_id
         keywords = {"content": str(location)}
-        for prop, keyword in (("Description", "description"), ("CompatibleRuntimes", "compatible_runtimes"),
-                              ("CompatibleArchitectures", "compatible_architectures"), ("LicenseInfo", "license_info")):
+        for prop, keyword in (
+            ("Description", "description"),
+            ("CompatibleRuntimes", "compatible_runtimes"),
+            ("CompatibleArchitectures", "compatible_architectures"),
+            ("LicenseInfo", "license_info"),
+        ):
             if prop in properties:
                 keywords[keyword] = properties[prop]
         layer = self._service_call(path, self.sim.publish_layer_version, layer_name, **keywords)
@@ -536,7 +598,9 @@ class _Loader:
         if kind.startswith("AWS::Lambda::"):
             raise TemplateError(f"Resources.{logical_id}.Type", f"{kind} is not supported by lambdasim")
         shape = _OTHER_TYPES.get(kind)
-        self.stack.notes.append(f"Resources.{logical_id} ({kind}) is not simulated; Ref and Fn::GetAtt give generated names")
+        self.stack.notes.append(
+            f"Resources.{logical_id} ({kind}) is not simulated; Ref and Fn::GetAtt give generated names"
+        )
         if shape is None:
             self.resolver.refs[logical_id] = generated_name(self.stack.name, logical_id)
             self.resolver.attributes[logical_id] = {}
