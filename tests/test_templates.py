@@ -551,3 +551,69 @@ def test_auto_publish_alias_refs_resolve(sim, tmp_path):
     stack = sim.load_template(write(tmp_path, text))
     name = stack.function_name("Fn")
     assert stack.invoke("Fn", qualifier="live").payload == f"arn:aws:lambda:us-east-1:123456789012:function:{name}:live"
+
+
+CUSTOM_RESOURCE = """
+Resources:
+  Seeder:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/lambda-role
+      Code:
+        ZipFile: |
+          import cfnresponse
+
+          def handler(event, context):
+              cfnresponse.send(event, context, cfnresponse.SUCCESS, {"Seeded": 3}, "seed-1")
+              return "sent"
+"""
+
+
+def test_inline_python_code_can_import_cfnresponse(sim, tmp_path):
+    import http.server
+    import threading
+
+    received = []
+
+    class Recorder(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 - http.server's naming
+            received.append((self.path, json.loads(self.rfile.read(int(self.headers["content-length"])))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    with http.server.HTTPServer(("127.0.0.1", 0), Recorder) as server:
+        thread = threading.Thread(target=server.handle_request)
+        thread.start()
+        try:
+            stack = sim.load_template(write(tmp_path, CUSTOM_RESOURCE))
+            event = {
+                "RequestType": "Create",
+                "ResponseURL": f"http://127.0.0.1:{server.server_port}/response?sig=1",
+                "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1",
+                "RequestId": "req-1",
+                "LogicalResourceId": "Seed",
+            }
+            result = stack.invoke("Seeder", event)
+        finally:
+            thread.join(timeout=30)
+    assert result.payload == "sent", result.logs
+    assert "Status code: 200" in result.logs
+    assert received == [(
+        "/response?sig=1",
+        {
+            "Status": "SUCCESS",
+            "Reason": "See the details in CloudWatch Log Stream: " + received[0][1]["Reason"].rsplit(" ", 1)[1],
+            "PhysicalResourceId": "seed-1",
+            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1",
+            "RequestId": "req-1",
+            "LogicalResourceId": "Seed",
+            "NoEcho": False,
+            "Data": {"Seeded": 3},
+        },
+    )]
+    assert received[0][1]["Reason"].endswith(sim.environments(stack.function_name("Seeder"))[0].log_stream_name)

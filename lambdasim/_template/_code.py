@@ -4,7 +4,8 @@
   template's folder, as ``sam build`` reads it.
 * ``Code.ZipFile`` / ``InlineCode`` is source text; CloudFormation writes it to a file
   named ``index`` with the runtime's extension (``index.py`` for Python) and zips it,
-  so the handler is ``index.<function>``. The zip must stay under 4 MB.
+  so the handler is ``index.<function>``. The zip must stay under 4 MB. For Python,
+  CloudFormation also adds its ``cfnresponse`` module; so does lambdasim.
 * ``Code.S3Bucket`` + ``S3Key``, ``CodeUri: s3://bucket/key`` or
   ``CodeUri: {Bucket, Key}`` are looked up in ``code_locations``: an exact
   ``"s3://bucket/key"`` entry, else the longest ``"s3://bucket/prefix/"`` entry (ending
@@ -25,6 +26,8 @@ __all__ = ["INLINE_LIMIT", "inline_zip", "local_path", "s3_location"]
 #: CloudFormation refuses a ``ZipFile`` whose zip would exceed 4 MB.
 INLINE_LIMIT = 4 * 1024 * 1024
 _INLINE_EXTENSIONS = {"python": "py", "nodejs": "js"}
+#: CloudFormation adds its ``cfnresponse`` module to inline Python code.
+_CFNRESPONSE = Path(__file__).with_name("_cfnresponse.py")
 
 
 def inline_zip(source: Any, runtime: str, path: str) -> bytes:
@@ -37,6 +40,8 @@ def inline_zip(source: Any, runtime: str, path: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr(f"index.{_INLINE_EXTENSIONS[family]}", source)
+        if family == "python":
+            archive.write(_CFNRESPONSE, "cfnresponse.py")
     data = buffer.getvalue()
     if len(data) > INLINE_LIMIT:
         raise TemplateError(
