@@ -617,3 +617,8 @@ def test_inline_python_code_can_import_cfnresponse(sim, tmp_path):
         },
     )]
     assert received[0][1]["Reason"].endswith(sim.environments(stack.function_name("Seeder"))[0].log_stream_name)
+
+
+def test_stack_name_follows_cloudformations_rule(sim, tmp_path):
+    with pytest.raises(TemplateError, match=r"^'stack_name' must start with a letter .* \(got '1-stack'\)$"):
+        sim.load_template(inline_template(tmp_path), stack_name="1-stack")

@@ -120,6 +120,11 @@ def load_template(
     environment_overrides: Optional[Mapping[str, Mapping[str, Any]]] = None,
 ) -> Stack:
     """Create the template's functions (and versions, aliases, layers) in ``sim``; return the ``Stack``."""
+    if not isinstance(stack_name, str) or not re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", stack_name):
+        raise TemplateError(
+            "", f"'stack_name' must start with a letter and hold only letters, digits and '-', at most 128 "
+            f"characters, as CloudFormation requires (got {stack_name!r})"
+        )
     template_path = Path(path).expanduser().resolve()
     loader = _Loader(
         sim,
@@ -133,6 +138,8 @@ def load_template(
 
 
 class _Loader:
+    """One load of one template: the state that lives while its resources are created."""
+
     def __init__(
         self,
         sim: Any,
