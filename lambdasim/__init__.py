@@ -5,6 +5,7 @@ from ._errors import (
     InvalidParameterValueException,
     InvalidRequestContentException,
     LambdaSimError,
+    PreconditionFailedException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
@@ -31,8 +32,10 @@ __all__ = [
     "InvalidRequestContentException",
     "Invocation",
     "InvokeResult",
+    "LambdaServer",
     "LambdaSim",
     "LambdaSimError",
+    "PreconditionFailedException",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
@@ -46,3 +49,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP server pulls in http.server (tens of ms): loaded on first use only.
+    if name == "LambdaServer":
+        from ._server import LambdaServer
+
+        return LambdaServer
+    raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

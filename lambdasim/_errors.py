@@ -14,6 +14,7 @@ __all__ = [
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "LambdaSimError",
+    "PreconditionFailedException",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
@@ -129,6 +130,20 @@ class TooManyRequestsException(LambdaSimError):
         super().__init__(message)
         self.reason = reason
         self.retry_after_seconds = retry_after_seconds
+
+
+class PreconditionFailedException(LambdaSimError):
+    """The ``RevisionId`` given does not match the resource's current one (HTTP 412)."""
+
+    code = "PreconditionFailedException"
+    status_code = 412
+    message_key = "message"
+
+
+REVISION_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
 
 
 class AccessDeniedException(LambdaSimError, PermissionError):

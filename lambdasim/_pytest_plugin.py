@@ -1,4 +1,4 @@
-"""The pytest plugin: fixtures ``lambda_sim`` and ``lambda_sim_session``, marker ``lambdasim``.
+"""The pytest plugin: fixtures ``lambda_sim``, ``lambda_sim_session`` and ``lambda_sim_server``, marker ``lambdasim``.
 
 Registered through the ``pytest11`` entry point; it only uses the public API.
 One ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
@@ -204,6 +204,19 @@ def lambda_sim(
         if faults is not None:
             _inject(sim, faults)
         yield sim
+
+
+@pytest.fixture
+def lambda_sim_server(lambda_sim: LambdaSim) -> Iterator[Any]:
+    """``lambda_sim`` served over HTTP on a free loopback port (``lambda_sim_server.url``).
+
+    An error the server hit while answering (a lambdasim bug, answered with a 500)
+    is raised again when the test ends.
+    """
+    with lambda_sim.serve() as server:
+        yield server
+    if server.errors:
+        raise server.errors[0]
 
 
 @pytest.fixture(scope="session")

@@ -63,10 +63,22 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("PUT", "/2015-03-31/functions/{FunctionName}/configuration"): "UpdateFunctionConfiguration",
         ("PUT", "/2015-03-31/functions/{FunctionName}/code"): "UpdateFunctionCode",
         ("POST", "/2015-03-31/functions/{FunctionName}/invocations"): "Invoke",
+        ("POST", "/2015-03-31/functions/{FunctionName}/versions"): "PublishVersion",
+        ("GET", "/2015-03-31/functions/{FunctionName}/versions"): "ListVersionsByFunction",
+        ("POST", "/2015-03-31/functions/{FunctionName}/aliases"): "CreateAlias",
+        ("GET", "/2015-03-31/functions/{FunctionName}/aliases"): "ListAliases",
+        ("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "GetAlias",
+        ("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "UpdateAlias",
+        ("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "DeleteAlias",
         ("PUT", "/2017-10-31/functions/{FunctionName}/concurrency"): "PutFunctionConcurrency",
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        ("POST", "/2015-03-31/event-source-mappings"): "CreateEventSourceMapping",
+        ("GET", "/2015-03-31/event-source-mappings"): "ListEventSourceMappings",
+        ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
+        ("PUT", "/2015-03-31/event-source-mappings/{UUID}"): "UpdateEventSourceMapping",
+        ("DELETE", "/2015-03-31/event-source-mappings/{UUID}"): "DeleteEventSourceMapping",
     }
 
 
@@ -105,12 +117,12 @@ def test_a_request_matching_no_lambda_operation_is_404_naming_method_and_path(ro
 
 def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basic):
     basic("echo")
-    status, code, body = error_of(call(router, "POST", "/2015-03-31/functions/echo/versions", {}))
+    status, code, body = error_of(call(router, "GET", "/2015-03-31/functions/echo/policy"))
     assert (status, code) == (501, "NotImplemented")
     assert body["Type"] == "Service"
     assert body["Message"].startswith(
-        "lambdasim does not implement the Lambda operation PublishVersion "
-        "(POST /2015-03-31/functions/{FunctionName}/versions) yet; it implements CreateFunction, "
+        "lambdasim does not implement the Lambda operation GetPolicy "
+        "(GET /2015-03-31/functions/{FunctionName}/policy) yet; it implements CreateAlias, "
     )
 
 
@@ -370,7 +382,7 @@ def test_a_body_that_is_not_json_is_invalid_request_content(router):
 
 
 @pytest.mark.parametrize("member, value, named", [
-    ("Publish", True, "Publish"),
+    ("PublishTo", "LATEST_PUBLISHED", "PublishTo"),
     ("Tags", {"team": "a"}, "Tags"),
     ("PackageType", "Image", "PackageType"),
     ("SnapStart", {"ApplyOn": "PublishedVersions"}, "SnapStart"),
@@ -395,9 +407,9 @@ def test_code_from_s3_is_refused_naming_the_field(router, member):
     )
 
 
-def test_update_code_with_revision_id_or_publish_is_refused(router, basic):
+def test_update_code_from_s3_or_with_publish_to_is_refused(router, basic):
     basic("echo")
-    for member, value in (("RevisionId", "r"), ("Publish", True), ("S3Bucket", "b")):
+    for member, value in (("PublishTo", "LATEST_PUBLISHED"), ("S3Bucket", "b")):
         _, code, body = error_of(call(router, "PUT", "/2015-03-31/functions/echo/code",
                                       {"ZipFile": zip_of_basic(), member: value}))
         assert code == "InvalidParameterValueException"

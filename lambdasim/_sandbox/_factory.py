@@ -30,6 +30,8 @@ class EnvironmentFactory:
     ) -> None:
         self.zygote = zygote
         self.region = region
+        #: Variables the simulator adds to every new environment (``AWS_ENDPOINT_URL``, ...).
+        self.service_variables: Dict[str, str] = {}
         self.private_tmp = private_tmp
         self.enforce_memory = enforce_memory
         self._passthrough = passthrough_variables(passthrough_env)
@@ -39,6 +41,8 @@ class EnvironmentFactory:
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
+        #: ``AWS_ENDPOINT_URL_LAMBDA`` of new environments while a chaining server runs (``sim.serve(chain=True)``).
+        self.lambda_endpoint: Optional[str] = None
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -74,6 +78,8 @@ class EnvironmentFactory:
             handler=config.handler, memory_size=config.memory_size, region=self.region,
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
+            service_variables=self.service_variables,
+            lambda_endpoint=self.lambda_endpoint,
         )
         spec = {
             "handler": config.handler,

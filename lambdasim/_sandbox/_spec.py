@@ -42,8 +42,14 @@ def environment_variables(
     user_variables: Optional[Mapping[str, str]],
     passthrough: Mapping[str, str],
     tmp_dir: Optional[str],
+    service_variables: Optional[Mapping[str, str]] = None,
+    lambda_endpoint: Optional[str] = None,
 ) -> dict:
-    """The complete environment of a runtime process, built from nothing (spec §7.1)."""
+    """The complete environment of a runtime process, built from nothing (spec §7.1).
+
+    ``lambda_endpoint`` (a chaining server's URL) becomes ``AWS_ENDPOINT_URL_LAMBDA``,
+    which boto3 honours; the function's own variables can still override it.
+    """
     env = {
         "_HANDLER": handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
@@ -73,9 +79,14 @@ def environment_variables(
     if _version_tuple(runtime) >= (3, 12):
         env["LC_CTYPE"] = "C.UTF-8"
     env.update(passthrough)
+    if lambda_endpoint is not None:
+        env["AWS_ENDPOINT_URL_LAMBDA"] = lambda_endpoint
     if tmp_dir is not None:
         # Without namespaces, /tmp cannot be private; TMPDIR points at the sandbox's.
         env["TMPDIR"] = tmp_dir
+    if service_variables:
+        # Set by the simulator (AWS endpoints of moto's server); the function's own variables win.
+        env.update(service_variables)
     if user_variables:
         env.update(user_variables)
     return env
