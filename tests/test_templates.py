@@ -337,13 +337,10 @@ def test_a_failed_load_deletes_the_functions_it_created(sim, tmp_path):
 
 
 def test_lambda_resources_lambdasim_does_not_simulate_are_refused(sim, tmp_path):
-    extra = "  Mapping:\n    Type: AWS::Lambda::EventSourceMapping\n    Properties: {FunctionName: !Ref Echo}\n"
+    extra = "  Url:\n    Type: AWS::Lambda::Url\n    Properties: {TargetFunctionArn: !GetAtt Echo.Arn, AuthType: NONE}\n"
     with pytest.raises(TemplateError) as caught:
         sim.load_template(inline_template(tmp_path, extra=extra))
-    assert str(caught.value) == (
-        "Resources.Mapping.Type: AWS::Lambda::EventSourceMapping is not supported: event source mappings "
-        "(polling SQS, Kinesis, DynamoDB) are not simulated"
-    )
+    assert str(caught.value) == "Resources.Url.Type: AWS::Lambda::Url is not supported: function URLs are not simulated"
 
 
 def test_other_services_resources_are_noted_and_named(sim, tmp_path):
@@ -622,3 +619,32 @@ def test_inline_python_code_can_import_cfnresponse(sim, tmp_path):
 def test_stack_name_follows_cloudformations_rule(sim, tmp_path):
     with pytest.raises(TemplateError, match=r"^'stack_name' must start with a letter .* \(got '1-stack'\)$"):
         sim.load_template(inline_template(tmp_path), stack_name="1-stack")
+
+
+def test_event_source_mapping_needs_an_aws_endpoint(sim, tmp_path):
+    extra = (
+        "  Jobs:\n    Type: AWS::SQS::Queue\n    Properties: {QueueName: jobs}\n"
+        "  Feed:\n    Type: AWS::Lambda::EventSourceMapping\n"
+        "    Properties: {EventSourceArn: !GetAtt Jobs.Arn, FunctionName: !Ref Echo, BatchSize: '5'}\n"
+    )
+    with pytest.raises(TemplateError) as caught:
+        sim.load_template(inline_template(tmp_path, extra=extra))
+    assert str(caught.value).startswith(
+        "Resources.Feed.Properties: InvalidParameterValueException: event source mappings read their source "
+        "through an AWS endpoint: create the simulator with LambdaSim(moto=True)"
+    )
+    assert sim.list_functions()["Functions"] == []  # rolled back
+
+
+def test_event_source_mapping_options_lambdasim_does_not_model_are_refused(sim, tmp_path):
+    extra = (
+        "  Feed:\n    Type: AWS::Lambda::EventSourceMapping\n"
+        "    Properties: {EventSourceArn: arn:aws:sqs:us-east-1:123456789012:jobs, FunctionName: !Ref Echo,"
+        " FilterCriteria: {Filters: []}}\n"
+    )
+    with pytest.raises(TemplateError) as caught:
+        sim.load_template(inline_template(tmp_path, extra=extra))
+    assert str(caught.value) == (
+        "Resources.Feed.Properties.FilterCriteria: AWS::Lambda::EventSourceMapping property 'FilterCriteria' "
+        "is not supported by lambdasim"
+    )

@@ -4,7 +4,7 @@
 orders the resources by their references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) and
 ``DependsOn``, skips those whose ``Condition`` is false, and creates each one
 through the simulator's public methods: ``create_function``, ``publish_version``,
-``create_alias`` and ``publish_layer_version``. Roles are recorded (their trust and
+``create_alias``, ``publish_layer_version`` and ``create_event_source_mapping``. Roles are recorded (their trust and
 VPC permissions are checked for the functions that use them); other resource types
 get names and ARNs for ``Ref``/``Fn::GetAtt`` and a note. If anything fails, the
 functions created so far are deleted again, like a rolled-back stack.
@@ -54,10 +54,22 @@ _GLOBAL_SECTIONS = (
 _CODE_KEYS = ("ImageUri", "S3Bucket", "S3Key", "S3ObjectVersion", "SourceKMSKeyArn", "ZipFile")
 #: Lambda resource types lambdasim does not simulate: an error, since the functions would behave differently.
 _UNSUPPORTED_LAMBDA_TYPES = {
-    "AWS::Lambda::EventSourceMapping": "event source mappings (polling SQS, Kinesis, DynamoDB) are not simulated",
     "AWS::Lambda::EventInvokeConfig": "asynchronous invoke configuration is not available in this version",
     "AWS::Lambda::Url": "function URLs are not simulated",
 }
+#: ``AWS::Lambda::EventSourceMapping`` properties -> ``create_event_source_mapping`` keywords.
+_MAPPING_PROPERTIES = {
+    "EventSourceArn": "event_source_arn", "FunctionName": "function_name", "Enabled": "enabled",
+    "BatchSize": "batch_size", "MaximumBatchingWindowInSeconds": "maximum_batching_window_in_seconds",
+    "StartingPosition": "starting_position", "StartingPositionTimestamp": "starting_position_timestamp",
+    "FunctionResponseTypes": "function_response_types", "MaximumRetryAttempts": "maximum_retry_attempts",
+    "MaximumRecordAgeInSeconds": "maximum_record_age_in_seconds",
+    "BisectBatchOnFunctionError": "bisect_batch_on_function_error", "ParallelizationFactor": "parallelization_factor",
+}  # fmt: skip
+_MAPPING_INTEGERS = (
+    "batch_size", "maximum_batching_window_in_seconds", "maximum_retry_attempts", "maximum_record_age_in_seconds",
+    "parallelization_factor",
+)  # fmt: skip
 #: Lambda-related types that change nothing a test can observe in lambdasim.
 _ACCEPTED_LAMBDA_TYPES = (
     "AWS::Lambda::Permission",
@@ -326,6 +338,7 @@ class _Loader:
             "AWS::Lambda::Alias": self._alias,
             "AWS::Lambda::LayerVersion": self._layer,
             "AWS::Serverless::LayerVersion": self._layer,
+            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
         }.get(kind, self._other)
         create(logical_id, kind, properties, f"{path}.Properties")
 
@@ -595,6 +608,31 @@ class _Loader:
         layer = self._service_call(path, self.sim.publish_layer_version, layer_name, **keywords)
         self.resolver.refs[logical_id] = layer["LayerVersionArn"]
         self.resolver.attributes[logical_id] = {"LayerVersionArn": layer["LayerVersionArn"]}
+
+    def _event_source_mapping(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        """``sim.create_event_source_mapping``: the simulator polls SQS, Kinesis or DynamoDB Streams
+        through its AWS endpoint (``LambdaSim(moto=True)``); other sources and options are refused."""
+        for key in raw:
+            if key not in _MAPPING_PROPERTIES:
+                raise TemplateError(f"{path}.{key}", f"{kind} property {key!r} is not supported by lambdasim")
+        properties = self.resolver.resolve(raw, path)
+        for required in ("EventSourceArn", "FunctionName"):
+            if required not in properties:
+                raise TemplateError(f"{path}.{required}", "is required (lambdasim maps SQS, Kinesis and DynamoDB streams)")
+        keywords: Dict[str, Any] = {}
+        for prop, value in properties.items():
+            keyword = _MAPPING_PROPERTIES[prop]
+            if keyword in _MAPPING_INTEGERS:
+                value = _functions.integer(value, f"{path}.{prop}")
+            elif keyword in ("enabled", "bisect_batch_on_function_error") and isinstance(value, str):
+                if value.lower() not in ("true", "false"):
+                    raise TemplateError(f"{path}.{prop}", f"must be true or false (got {value!r})")
+                value = value.lower() == "true"
+            keywords[keyword] = value
+        keywords["function_name"] = self._function_ref(keywords["function_name"], f"{path}.FunctionName")
+        mapping = self._service_call(path, self.sim.create_event_source_mapping, **keywords)
+        self.resolver.refs[logical_id] = mapping["UUID"]
+        self.resolver.attributes[logical_id] = {"Id": mapping["UUID"]}
 
     def _other(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
         if kind in _ACCEPTED_LAMBDA_TYPES:
