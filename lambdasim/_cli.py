@@ -81,6 +81,7 @@ def _serve_parser(subparsers: "argparse._SubParsersAction") -> None:
                          help="give environments AWS_ENDPOINT_URL_LAMBDA=<this server>, so handlers that "
                               "call Lambda through boto3 reach this simulator")
     command.add_argument("--quiet", action="store_true", help="do not log requests on stderr")
+    _template_arguments(command, region=False, default_template=False)
     command.set_defaults(run=_serve)
 
 
@@ -136,10 +137,16 @@ def _serve(args: argparse.Namespace) -> int:
 def _load_functions(sim: object, args: argparse.Namespace) -> None:
     """Create the functions the command line names, before the server answers its first request.
 
-    The hook for options that load functions (a ``--template``, say): such an
-    option is declared in ``_serve_parser`` and read here. Until one exists,
-    functions are created through the API (``CreateFunction``).
+    ``--template T`` loads a CloudFormation/SAM template (as ``sam local start-lambda``
+    does); without it, functions are created through the API (``CreateFunction``).
     """
+    if args.template is None:
+        return
+    stack = _load(sim, args)
+    for note in stack.notes:
+        print(f"lambdasim serve: note: {note}", file=sys.stderr)
+    names = ", ".join(f"{logical} ({name})" for logical, name in stack.functions.items()) or "none"
+    print(f"lambdasim serve: functions from {args.template}: {names}", file=sys.stderr, flush=True)
 
 
 # --- templates: shared by invoke and validate ------------------------------
@@ -148,11 +155,9 @@ def _load_functions(sim: object, args: argparse.Namespace) -> None:
 DEFAULT_TEMPLATES = ("template.yaml", "template.yml", "template.json")
 
 
-def _template_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument(
-        "--template", "-t", metavar="T",
-        help=f"CloudFormation/SAM template (default: the first of {', '.join(DEFAULT_TEMPLATES)} here)",
-    )
+def _template_arguments(command: argparse.ArgumentParser, *, region: bool = True, default_template: bool = True) -> None:
+    where = f"default: the first of {', '.join(DEFAULT_TEMPLATES)} here" if default_template else "default: none"
+    command.add_argument("--template", "-t", metavar="T", help=f"CloudFormation/SAM template ({where})")
     command.add_argument(
         "--parameter-overrides", metavar="KEY=VALUE", nargs="+", default=[],
         help="template parameter values, e.g. Stage=prod",
@@ -163,7 +168,8 @@ def _template_arguments(command: argparse.ArgumentParser) -> None:
         "(a URI ending in / maps a prefix to a directory); repeatable",
     )
     command.add_argument("--stack-name", default="lambdasim", help="stack name, used in generated names (default: lambdasim)")
-    command.add_argument("--region", default=None, help="AWS region of the simulated account (default: us-east-1)")
+    if region:
+        command.add_argument("--region", default=None, help="AWS region of the simulated account (default: us-east-1)")
 
 
 def _pairs(items: List[str], option: str, separator: str = "=") -> dict:

@@ -258,3 +258,35 @@ def test_docs_cli_example(command, expected):
     assert len(lines) == len(expected), output
     for line, pattern in zip(lines, expected):
         assert _pattern(pattern).fullmatch(line), (line, pattern)
+
+
+def test_serve_loads_a_template_before_answering(tmp_path):
+    import signal
+    import urllib.request
+
+    process = subprocess.Popen(
+        [sys.executable, "-W", "error::ResourceWarning", "-m", "lambdasim", "serve", "--port", "0", "--quiet",
+         "--template", ORDERS_TEMPLATE, "--parameter-overrides", "Currency=USD"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        url = process.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:"), process.stderr.read()
+        with urllib.request.urlopen(f"{url}/2015-03-31/functions/", timeout=30) as response:
+            (function,) = json.loads(response.read())["Functions"]
+        assert function["FunctionName"].startswith("lambdasim-Orders-")
+        request = urllib.request.Request(
+            f"{url}/2015-03-31/functions/{function['FunctionName']}/invocations",
+            data=(ROOT / "examples" / "orders" / "event.json").read_bytes(), method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert json.loads(response.read())["total"] == "9.75 USD"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            _, stderr = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate(timeout=10)
+    assert process.returncode == 0, stderr
+    assert f"lambdasim serve: functions from {ORDERS_TEMPLATE}: Orders (lambdasim-Orders-" in stderr
