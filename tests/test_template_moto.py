@@ -9,7 +9,12 @@ from moto import mock_aws  # noqa: E402
 
 from lambdasim import LambdaSim  # noqa: E402
 
-pytestmark = pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning"),
+    # tests/test_runtime_errors.py's handler_dir fixture drops requests' submodules from sys.modules;
+    # importing them again (moto does) makes urllib3 warn that PySocks is missing.
+    pytest.mark.filterwarnings("ignore::urllib3.exceptions.DependencyWarning"),
+]
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
