@@ -4,6 +4,10 @@ from ._errors import (
     AccessDeniedException,
     InvalidParameterValueException,
     InvalidRequestContentException,
+    KMSAccessDeniedException,
+    KMSDisabledException,
+    KMSInvalidStateException,
+    KMSNotFoundException,
     LambdaSimError,
     PreconditionFailedException,
     RequestTooLargeException,
@@ -13,7 +17,9 @@ from ._errors import (
     TooManyRequestsException,
     ValidationException,
 )
+from ._async import AsyncInvocation
 from ._config import FunctionConfig
+from ._destinations import Delivery
 from ._faults import Faults
 from ._result import FunctionError, Invocation, InvokeResult
 from ._sample_events import sample_event
@@ -24,6 +30,8 @@ from ._template import Stack, TemplateError
 
 __all__ = [
     "AccessDeniedException",
+    "AsyncInvocation",
+    "Delivery",
     "ExecutionEnvironment",
     "Faults",
     "FunctionConfig",
@@ -32,6 +40,10 @@ __all__ = [
     "InvalidRequestContentException",
     "Invocation",
     "InvokeResult",
+    "KMSAccessDeniedException",
+    "KMSDisabledException",
+    "KMSInvalidStateException",
+    "KMSNotFoundException",
     "LambdaServer",
     "LambdaSim",
     "LambdaSimError",

@@ -154,7 +154,7 @@ def error_response(error: LambdaSimError, request_id: str) -> RestResponse:
     if isinstance(error, TooManyRequestsException):
         document["Reason"] = error.reason
     if not isinstance(error, ValidationException):
-        document["Type"] = "Service" if error.status_code >= 500 else "User"
+        document["Type"] = getattr(error, "wire_type", None) or ("Service" if error.status_code >= 500 else "User")
     document[error.message_key] = error.message
     body = _json_bytes(document)
     headers = {
@@ -327,6 +327,45 @@ def _invoke(sim: Any, request: _Request) -> RestResponse:
     return RestResponse(result.status_code, answer, result.raw_payload)
 
 
+def _invoke_async(sim: Any, request: _Request) -> RestResponse:
+    return _json(202, sim.invoke_async(request.params["FunctionName"], request.body))
+
+
+def _put_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.put_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _update_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    settings = _members.event_invoke_config(request.json())
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.update_function_event_invoke_config(name, qualifier=qualifier, **settings))
+
+
+def _get_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    return _json(200, sim.get_function_event_invoke_config(name, qualifier=qualifier))
+
+
+def _delete_function_event_invoke_config(sim: Any, request: _Request) -> RestResponse:
+    name, qualifier = request.params["FunctionName"], request.query.get("Qualifier")
+    sim.delete_function_event_invoke_config(name, qualifier=qualifier)
+    return _no_content()
+
+
+def _list_function_event_invoke_configs(sim: Any, request: _Request) -> RestResponse:
+    text = request.query.get("MaxItems")
+    try:
+        max_items = None if text is None else int(text)
+    except ValueError:
+        raise InvalidParameterValueException(_errors.wrong_type("MaxItems", "an integer", text)) from None
+    answer = sim.list_function_event_invoke_configs(
+        request.params["FunctionName"], marker=request.query.get("Marker"), max_items=max_items
+    )
+    return _json(200, answer)
+
+
 def _publish_version(sim: Any, request: _Request) -> RestResponse:
     document = request.json()
     _members.refuse_unsupported("PublishVersion", document, ("PublishTo",))
@@ -476,9 +515,105 @@ def _get_account_settings(sim: Any, request: _Request) -> RestResponse:
     return _json(200, sim.get_account_settings())
 
 
+# --- layers -----------------------------------------------------------------------
+
+_LAYER_PAGE_LIMIT = 50
+
+
+def _publish_layer_version(sim: Any, request: _Request) -> RestResponse:
+    document = request.json()
+    content = _members.structure(document, "Content")
+    if content is None:
+        raise ValidationException(_errors.not_null("content"))
+    _members.refuse_unsupported("PublishLayerVersion", content, _members.LAYER_CONTENT_UNSUPPORTED, prefix="Content.")
+    package = _members.zip_file(content, "PublishLayerVersion", "Content.")
+    settings = _members.layer_settings(document)
+    return _json(201, sim.publish_layer_version(request.params["LayerName"], content=package, **settings))
+
+
+def _layer_version_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidParameterValueException(_errors.wrong_type("VersionNumber", "an integer", text)) from None
+
+
+def _get_layer_version(sim: Any, request: _Request) -> RestResponse:
+    number = _layer_version_number(request.params["VersionNumber"])
+    return _json(200, sim.get_layer_version(request.params["LayerName"], number))
+
+
+def _get_layer_version_by_arn(sim: Any, request: _Request) -> RestResponse:
+    arn = request.query.get("Arn")
+    if arn is None:
+        raise ValidationException(_errors.not_null("arn"))
+    return _json(200, sim.get_layer_version_by_arn(arn))
+
+
+def _delete_layer_version(sim: Any, request: _Request) -> RestResponse:
+    number = _layer_version_number(request.params["VersionNumber"])
+    sim.delete_layer_version(request.params["LayerName"], number)
+    return _no_content()
+
+
+def _layer_filters(query: Mapping[str, str]) -> Dict[str, Any]:
+    return {
+        "compatible_runtime": query.get("CompatibleRuntime"),
+        "compatible_architecture": query.get("CompatibleArchitecture"),
+    }
+
+
+def _layer_page(items: List[Dict[str, Any]], key: str, query: Mapping[str, str]) -> RestResponse:
+    """One page of a layer listing; the marker is the (opaque) position of the next item."""
+    max_items = _max_items(query.get("MaxItems"))
+    if max_items is not None and max_items > _LAYER_PAGE_LIMIT:
+        constraint = _errors.max_value(_LAYER_PAGE_LIMIT)
+        raise ValidationException(_errors.validation_message([(max_items, "maxItems", constraint)]))
+    start = 0
+    marker = query.get("Marker")
+    if marker is not None:
+        position = _marker_name(marker)
+        if not position.isdigit():
+            raise InvalidParameterValueException(_errors.invalid_marker(marker))
+        start = int(position)
+    size = max_items or _LAYER_PAGE_LIMIT
+    answer: Dict[str, Any] = {key: items[start:start + size]}
+    if len(items) > start + size:
+        answer["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return _json(200, answer)
+
+
+def _list_layer_versions(sim: Any, request: _Request) -> RestResponse:
+    answer = sim.list_layer_versions(request.params["LayerName"], **_layer_filters(request.query))
+    return _layer_page(answer["LayerVersions"], "LayerVersions", request.query)
+
+
+def _list_layers(sim: Any, request: _Request) -> RestResponse:
+    answer = sim.list_layers(**_layer_filters(request.query))
+    return _layer_page(answer["Layers"], "Layers", request.query)
+
+
+_LAYER_ROUTES = (
+    Route("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", _get_layer_version_by_arn),
+    Route("POST", "/2018-10-31/layers/{LayerName}/versions", "PublishLayerVersion", _publish_layer_version),
+    Route("GET", "/2018-10-31/layers/{LayerName}/versions", "ListLayerVersions", _list_layer_versions),
+    Route("GET", "/2018-10-31/layers", "ListLayers", _list_layers),
+    Route(
+        "GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", "GetLayerVersion", _get_layer_version
+    ),
+    Route(
+        "DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", "DeleteLayerVersion",
+        _delete_layer_version,
+    ),
+)
+
+# --- end of layers ---------------------------------------------------------------
+
+
 # --- the table --------------------------------------------------------------------
 
 _FUNCTION = "/2015-03-31/functions/{FunctionName}"
+_EVENT_INVOKE_CONFIG = "/2019-09-25/functions/{FunctionName}/event-invoke-config"
 
 #: What lambdasim answers. Paths and date prefixes from botocore's Lambda model.
 _IMPLEMENTED = (
@@ -504,6 +639,14 @@ _IMPLEMENTED = (
         _delete_function_concurrency,
     ),
     Route("GET", "/2016-08-19/account-settings", "GetAccountSettings", _get_account_settings),
+    Route("POST", "/2014-11-13/functions/{FunctionName}/invoke-async", "InvokeAsync", _invoke_async),
+    Route("PUT", _EVENT_INVOKE_CONFIG, "PutFunctionEventInvokeConfig", _put_function_event_invoke_config),
+    Route("POST", _EVENT_INVOKE_CONFIG, "UpdateFunctionEventInvokeConfig", _update_function_event_invoke_config),
+    Route("GET", _EVENT_INVOKE_CONFIG, "GetFunctionEventInvokeConfig", _get_function_event_invoke_config),
+    Route("DELETE", _EVENT_INVOKE_CONFIG, "DeleteFunctionEventInvokeConfig", _delete_function_event_invoke_config),
+    Route(
+        "GET", _EVENT_INVOKE_CONFIG + "/list", "ListFunctionEventInvokeConfigs", _list_function_event_invoke_configs,
+    ),
     Route("POST", "/2015-03-31/event-source-mappings", "CreateEventSourceMapping", _create_event_source_mapping),
     Route("GET", "/2015-03-31/event-source-mappings", "ListEventSourceMappings", _list_event_source_mappings),
     Route("GET", "/2015-03-31/event-source-mappings/{UUID}", "GetEventSourceMapping", _get_event_source_mapping),
@@ -511,12 +654,11 @@ _IMPLEMENTED = (
     Route(
         "DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping", _delete_event_source_mapping,
     ),
-)
+) + _LAYER_ROUTES
 
 # Every other operation of botocore's Lambda model (1.43.11), so a request for one
 # is told which operation it is. Routes with a required query come first.
 _NOT_IMPLEMENTED = """
-GET /2018-10-31/layers?find=LayerVersion GetLayerVersionByArn
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL ListProvisionedConcurrencyConfigs
 POST /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy AddLayerVersionPermission
 POST /2015-03-31/functions/{FunctionName}/policy AddPermission
@@ -527,9 +669,7 @@ POST /2021-10-31/functions/{FunctionName}/url CreateFunctionUrlConfig
 DELETE /2025-11-30/capacity-providers/{CapacityProviderName} DeleteCapacityProvider
 DELETE /2020-04-22/code-signing-configs/{CodeSigningConfigArn} DeleteCodeSigningConfig
 DELETE /2020-06-30/functions/{FunctionName}/code-signing-config DeleteFunctionCodeSigningConfig
-DELETE /2019-09-25/functions/{FunctionName}/event-invoke-config DeleteFunctionEventInvokeConfig
 DELETE /2021-10-31/functions/{FunctionName}/url DeleteFunctionUrlConfig
-DELETE /2018-10-31/layers/{LayerName}/versions/{VersionNumber} DeleteLayerVersion
 DELETE /2019-09-30/functions/{FunctionName}/provisioned-concurrency DeleteProvisionedConcurrencyConfig
 GET /2025-11-30/capacity-providers/{CapacityProviderName} GetCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn} GetCodeSigningConfig
@@ -537,30 +677,22 @@ GET /2025-12-01/durable-executions/{DurableExecutionArn} GetDurableExecution
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/history GetDurableExecutionHistory
 GET /2025-12-01/durable-executions/{DurableExecutionArn}/state GetDurableExecutionState
 GET /2020-06-30/functions/{FunctionName}/code-signing-config GetFunctionCodeSigningConfig
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config GetFunctionEventInvokeConfig
 GET /2024-08-31/functions/{FunctionName}/recursion-config GetFunctionRecursionConfig
 GET /2025-11-30/functions/{FunctionName}/function-scaling-config GetFunctionScalingConfig
 GET /2021-10-31/functions/{FunctionName}/url GetFunctionUrlConfig
-GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber} GetLayerVersion
 GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy GetLayerVersionPolicy
 GET /2015-03-31/functions/{FunctionName}/policy GetPolicy
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency GetProvisionedConcurrencyConfig
 GET /2021-07-20/functions/{FunctionName}/runtime-management-config GetRuntimeManagementConfig
-POST /2014-11-13/functions/{FunctionName}/invoke-async InvokeAsync
 POST /2021-11-15/functions/{FunctionName}/response-streaming-invocations InvokeWithResponseStream
 GET /2025-11-30/capacity-providers ListCapacityProviders
 GET /2020-04-22/code-signing-configs ListCodeSigningConfigs
 GET /2025-12-01/functions/{FunctionName}/durable-executions ListDurableExecutionsByFunction
-GET /2019-09-25/functions/{FunctionName}/event-invoke-config/list ListFunctionEventInvokeConfigs
 GET /2021-10-31/functions/{FunctionName}/urls ListFunctionUrlConfigs
 GET /2025-11-30/capacity-providers/{CapacityProviderName}/function-versions ListFunctionVersionsByCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions ListFunctionsByCodeSigningConfig
-GET /2018-10-31/layers/{LayerName}/versions ListLayerVersions
-GET /2018-10-31/layers ListLayers
 GET /2017-03-31/tags/{Resource} ListTags
-POST /2018-10-31/layers/{LayerName}/versions PublishLayerVersion
 PUT /2020-06-30/functions/{FunctionName}/code-signing-config PutFunctionCodeSigningConfig
-PUT /2019-09-25/functions/{FunctionName}/event-invoke-config PutFunctionEventInvokeConfig
 PUT /2024-08-31/functions/{FunctionName}/recursion-config PutFunctionRecursionConfig
 PUT /2025-11-30/functions/{FunctionName}/function-scaling-config PutFunctionScalingConfig
 PUT /2019-09-30/functions/{FunctionName}/provisioned-concurrency PutProvisionedConcurrencyConfig
@@ -575,7 +707,6 @@ POST /2017-03-31/tags/{Resource} TagResource
 DELETE /2017-03-31/tags/{Resource} UntagResource
 PUT /2025-11-30/capacity-providers/{CapacityProviderName} UpdateCapacityProvider
 PUT /2020-04-22/code-signing-configs/{CodeSigningConfigArn} UpdateCodeSigningConfig
-POST /2019-09-25/functions/{FunctionName}/event-invoke-config UpdateFunctionEventInvokeConfig
 PUT /2021-10-31/functions/{FunctionName}/url UpdateFunctionUrlConfig
 """
 

@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
-from . import _alias, _arn, _clock, _errors, _invocation
+from . import _alias, _arn, _async, _clock, _errors, _invocation
+from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
@@ -31,6 +32,9 @@ from ._esm import EventSourceMappings
 from ._faults import Faults
 from ._moto import MotoEndpoint
 from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
+from ._layers import LayerRegistry, unzipped_size
+from ._platform_log import LogSettings, Trace
+from ._roles import RoleRegistry
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -73,6 +77,8 @@ class LambdaSim:
         moto: bool = False,
         aws_endpoint_url: Optional[str] = None,
         event_source_polling: str = "background",
+        freeze_idle: bool = True,
+        async_dispatch: str = "background",
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -84,6 +90,8 @@ class LambdaSim:
             raise InvalidParameterValueException(
                 f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
             )
+        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
+        self._async = AsyncQueue(self, async_dispatch)
         if state_transitions not in ("immediate", "manual"):
             raise InvalidParameterValueException(
                 "'state_transitions' must be 'immediate' (the next read sees Active/Successful) or 'manual' "
@@ -105,7 +113,7 @@ class LambdaSim:
         self._lock = threading.RLock()
         self._factory = EnvironmentFactory(
             self._zygote, region=region, private_tmp=private_tmp, enforce_memory=enforce_memory,
-            passthrough_env=passthrough_env,
+            passthrough_env=passthrough_env, freeze_idle=freeze_idle,
         )
         #: Where this simulator keeps extracted code and sandbox directories.
         self._workdir = self._factory.workdir
@@ -113,6 +121,10 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        self._layers = LayerRegistry(
+            region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
+        )
+        self._roles = RoleRegistry(account_id=account_id)
         if event_source_polling not in ("background", "manual"):
             raise InvalidParameterValueException(
                 "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
@@ -131,6 +143,10 @@ class LambdaSim:
         self.aws_endpoint_url = aws_endpoint_url
         if aws_endpoint_url is not None:
             self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            # Dead-letter queues and destinations that are SQS queues or SNS topics
+            # get their messages at the endpoint too, so the test reads them with boto3.
+            self._async.sinks.forward = self._forward_delivery
         self._event_sources = EventSourceMappings(
             region=region, account=account_id, resolve_function=self._function_arn,
             invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
@@ -153,10 +169,12 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
+        self._async.stop()  # no new attempt starts; the one in flight ends with its environment
         self._event_sources.close()
         for function in functions:
             for record in function.records():
                 self._retire(record, everything=True)
+        self._async.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
@@ -237,8 +255,10 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
-            function = FunctionRecord(config, package, new_revision(), timestamp())
+            function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
             self._functions[function_name] = function
             answer = describe(function, arn=self._arn(function_name), region=self.region, creating=True)
             if publish:
@@ -294,6 +314,8 @@ class LambdaSim:
         function = self._updatable(function_name, revision_id)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
+        # The new code and the layers must stay within the unzipped limit together.
+        self._resolve_layers(function.config, package, function.layers)
         with self._lock:
             self._begin_update(function)
             function.code = package
@@ -317,6 +339,9 @@ class LambdaSim:
         with self._lock:
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            if "layers" in changes:
+                function.layers = self._resolve_layers(config, function.code, function.layers)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
             self._begin_update(function)
             function.config = config
@@ -556,6 +581,8 @@ class LambdaSim:
         if self._hold and function.transition == "create":
             raise ResourceConflictException(_PENDING)
         body = event_bytes(event)
+        if invocation_type == "Event" and len(body) > _async.EVENT_REQUEST_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body)))
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
@@ -565,16 +592,16 @@ class LambdaSim:
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
         if invocation_type == "Event":
-            raise NotImplementedError(
-                "lambdasim: invocation_type='Event' (asynchronous invoke) is not supported yet; "
-                "use 'RequestResponse' or 'DryRun'"
-            )
+            return self._async.submit(function.config.function_name, qualifier, body, request_id)
         config = record.active()[0]
         name = config.function_name
         faults = self.faults
         reason = faults.take("throttle", name)
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+        kms = faults.take("kms", name)
+        if kms is not None:
+            raise kms.exception(config.kms_key_arn, self.region, self.account_id)
         unreserved = self._concurrency.acquire(name)
         try:
             always_cold = self._always_cold or faults.always_cold(name)
@@ -591,6 +618,8 @@ class LambdaSim:
                 crash=faults.take("crash", name),
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
+                log_settings=LogSettings.of(config.logging_config),
+                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
             )
             try:
                 result = _invocation.run(env, request)
@@ -610,7 +639,7 @@ class LambdaSim:
         return result
 
     def invocations(self, function_name: Optional[str] = None) -> List[Invocation]:
-        """The synchronous invocations made so far (of one function, or all), oldest first."""
+        """The invocations that ran so far (of one function, or all), oldest first; async attempts included."""
         with self._lock:
             records = list(self._invocations)
         if function_name is None:
@@ -690,11 +719,167 @@ class LambdaSim:
         self._check_open()
         return self._event_sources.delete(uuid)
 
-    def drain(self) -> int:
-        """Run everything pending now: poll each enabled event source mapping until its source
-        has nothing left to deliver. Returns the number of batches invoked."""
+    # --- asynchronous invocation ---------------------------------------------
+
+    def invoke_async(self, function_name: str, invoke_args: Any = None) -> dict:
+        """The deprecated ``InvokeAsync``: queue an event (256 KB at most); answer ``{"Status": 202}``."""
         self._check_open()
-        return self._event_sources.drain()
+        body = event_bytes(invoke_args)
+        if len(body) > _async.INVOKE_ASYNC_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body), _async.INVOKE_ASYNC_LIMIT))
+        self.invoke(function_name, body, invocation_type="Event")
+        return {"Status": 202}
+
+    def drain(self, *, advance: bool = True) -> int:
+        """Run everything pending now, in this thread; return the number of invocations run.
+
+        First every enabled event source mapping is polled until its source has
+        nothing left to deliver (one invocation per batch); then the queued
+        asynchronous events run: with ``advance`` (the default) each to its end, the
+        queue's clock jumping over retry delays and throttle backoff; without, only
+        what is due now (one invocation per attempt). ``async_invocations()`` tells
+        how the asynchronous events ended.
+        """
+        self._check_open()
+        return self._event_sources.drain() + self._async.drain(advance=advance)
+
+    def async_invocations(self, function_name: Optional[str] = None) -> List[AsyncInvocation]:
+        """The asynchronous events that have finished (of one function, or all), in the order they finished."""
+        records = self._async.finished()
+        if function_name is None:
+            return records
+        name, _ = self._parse(function_name, None)
+        return [record for record in records if record.function_name == name]
+
+    def sink(self, arn: str) -> List[Any]:
+        """What was delivered to ``arn`` (a DLQ or a destination), oldest first, as ``Delivery`` objects."""
+        return self._async.sinks.get(arn)
+
+    def put_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Set the retries, maximum event age and destinations of Event invokes (replacing any config)."""
+        self._check_open()
+        return self._async.configs.put(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def update_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Change some settings of an existing event invoke config (the others are kept)."""
+        self._check_open()
+        return self._async.configs.update(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def get_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        self._check_open()
+        return self._async.configs.get(function_name, qualifier)
+
+    def delete_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
+        self._check_open()
+        self._async.configs.delete(function_name, qualifier)
+
+    def list_function_event_invoke_configs(
+        self, function_name: str, *, marker: Optional[str] = None, max_items: Optional[int] = None
+    ) -> dict:
+        self._check_open()
+        return self._async.configs.list(function_name, marker, max_items)
+
+    # --- layers -------------------------------------------------------------
+    # Layer versions (docs/layers.md). The registry is lambdasim/_layers.py.
+
+    def publish_layer_version(
+        self,
+        layer_name: str,
+        *,
+        content: CodeSource,
+        description: str = "",
+        compatible_runtimes: Optional[List[str]] = None,
+        compatible_architectures: Optional[List[str]] = None,
+        license_info: Optional[str] = None,
+    ) -> dict:
+        """Publish a new version of a layer from a directory, a ``.zip`` file or zip bytes.
+
+        Returns AWS's ``PublishLayerVersion`` answer (``LayerVersionArn``, ``Version``, ...).
+        """
+        self._check_open()
+        version = self._layers.publish(
+            layer_name, content=content, created_date=timestamp(), description=description,
+            compatible_runtimes=compatible_runtimes or (),
+            compatible_architectures=compatible_architectures or (), license_info=license_info,
+        )
+        return version.describe()
+
+    def get_layer_version(self, layer_name: str, version_number: int) -> dict:
+        self._check_open()
+        return self._layers.get(layer_name, version_number).describe()
+
+    def get_layer_version_by_arn(self, arn: str) -> dict:
+        self._check_open()
+        return self._layers.get_by_arn(arn).describe()
+
+    def list_layer_versions(
+        self, layer_name: str, *, compatible_runtime: Optional[str] = None,
+        compatible_architecture: Optional[str] = None,
+    ) -> dict:
+        """``ListLayerVersions``: the layer's live versions, newest first."""
+        self._check_open()
+        versions = self._layers.list_versions(
+            layer_name, compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {"LayerVersions": [version.list_item() for version in versions]}
+
+    def list_layers(
+        self, *, compatible_runtime: Optional[str] = None, compatible_architecture: Optional[str] = None
+    ) -> dict:
+        """``ListLayers``: each layer with its latest (matching) version, by name."""
+        self._check_open()
+        layers = self._layers.list_layers(
+            compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {
+            "Layers": [
+                {"LayerName": name, "LayerArn": version.layer_arn, "LatestMatchingVersion": version.list_item()}
+                for name, version in layers
+            ]
+        }
+
+    def delete_layer_version(self, layer_name: str, version_number: int) -> None:
+        """Delete a version; functions that use it keep its content. A missing version is a silent success."""
+        self._check_open()
+        self._layers.delete(layer_name, version_number)
+
+    def _resolve_layers(self, config: FunctionConfig, package: CodePackage, in_use: tuple = ()) -> tuple:
+        if not config.layers:
+            return ()
+        # A callable's root is a whole project: its size means nothing (docs/layers.md).
+        own = 0 if package.handler is not None else unzipped_size(package.root)
+        return self._layers.resolve(
+            config.layers, code_unzipped=own, in_use=[layer.arn for layer in in_use]
+        )
+
+    # --- end of layers ---------------------------------------------------------
+
+    # --- roles ----------------------------------------------------------------
+
+    def register_role(
+        self, role: str, *, trust_policy: Optional[dict] = None, policies: Optional[list] = None
+    ) -> str:
+        """Make a role known, so functions that use it are checked as AWS checks them (docs/configuration.md).
+
+        ``role`` is a role ARN or a name (ARN in this simulator's account);
+        ``trust_policy`` a trust policy document (default: Lambda may assume the
+        role); ``policies`` permission policy documents or AWS managed policy
+        ARNs. Registering a role again replaces it. Returns the role ARN.
+        """
+        self._check_open()
+        return self._roles.register(role, trust_policy=trust_policy, policies=policies or ()).arn
+
+    # --- end of roles ------------------------------------------------------------
 
     # --- boto3 --------------------------------------------------------------
 
@@ -764,6 +949,30 @@ class LambdaSim:
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
         )
+
+    def _forward_delivery(self, delivery: Any) -> None:
+        """Send an asynchronous delivery on to the SQS queue or SNS topic of that ARN at the endpoint.
+
+        As on AWS, a delivery that fails (the queue or topic does not exist) is
+        dropped; ``sim.sink(arn)`` still shows it.
+        """
+        service = delivery.service
+        parts = delivery.arn.split(":")
+        try:
+            if service == "sqs":
+                sqs = self._aws_client("sqs")
+                url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=delivery.body, MessageAttributes={
+                    name: {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+                    for name, value in delivery.attributes.items()
+                })
+            elif service == "sns":
+                self._aws_client("sns").publish(TopicArn=delivery.arn, Message=delivery.body, MessageAttributes={
+                    name: {"DataType": value["Type"], "StringValue": value["Value"]}
+                    for name, value in delivery.attributes.items()
+                })
+        except Exception:  # noqa: BLE001 - botocore's errors: dropped, as AWS drops them (DeadLetterErrors)
+            pass
 
     def _check_open(self) -> None:
         if self._closed:
@@ -872,7 +1081,8 @@ class LambdaSim:
         if description is not None:
             config = attrs.evolve(config, description=description)
         version = FunctionRecord(
-            config, function.code, new_revision(), timestamp(), transition=None, version=number
+            config, function.code, new_revision(), timestamp(), transition=None, version=number,
+            layers=function.layers,
         )
         function.versions[number] = version
         function.published = snapshot
@@ -905,7 +1115,7 @@ class LambdaSim:
         if env is not None:
             return env
         config, code = record.active()
-        env = self._factory.create(config, code, version)
+        env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
         record.pool.add_busy(env)
         return env
 

@@ -74,11 +74,24 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        ("POST", "/2014-11-13/functions/{FunctionName}/invoke-async"): "InvokeAsync",
+        ("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "PutFunctionEventInvokeConfig",
+        ("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "UpdateFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "GetFunctionEventInvokeConfig",
+        ("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "DeleteFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list"): "ListFunctionEventInvokeConfigs",
         ("POST", "/2015-03-31/event-source-mappings"): "CreateEventSourceMapping",
         ("GET", "/2015-03-31/event-source-mappings"): "ListEventSourceMappings",
         ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
         ("PUT", "/2015-03-31/event-source-mappings/{UUID}"): "UpdateEventSourceMapping",
         ("DELETE", "/2015-03-31/event-source-mappings/{UUID}"): "DeleteEventSourceMapping",
+        # layers
+        ("GET", "/2018-10-31/layers?find=LayerVersion"): "GetLayerVersionByArn",
+        ("POST", "/2018-10-31/layers/{LayerName}/versions"): "PublishLayerVersion",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions"): "ListLayerVersions",
+        ("GET", "/2018-10-31/layers"): "ListLayers",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "GetLayerVersion",
+        ("DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "DeleteLayerVersion",
     }
 
 
@@ -127,19 +140,39 @@ def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basi
 
 
 def test_operations_told_apart_by_their_query_are_named_correctly(router):
-    _, _, by_arn = error_of(call(router, "GET", "/2018-10-31/layers", query="find=LayerVersion&Arn=x"))
-    _, _, layers = error_of(call(router, "GET", "/2018-10-31/layers"))
-    assert "GetLayerVersionByArn" in by_arn["Message"]
-    assert "ListLayers" in layers["Message"]
+    path = "/2019-09-30/functions/echo/provisioned-concurrency"
+    _, _, listing = error_of(call(router, "GET", path, query="List=ALL"))
+    _, _, single = error_of(call(router, "GET", path, query="Qualifier=1"))
+    assert "ListProvisionedConcurrencyConfigs" in listing["Message"]
+    assert "GetProvisionedConcurrencyConfig " in single["Message"]
 
 
-def test_asynchronous_invokes_are_501_with_the_services_message(router, basic):
+def test_asynchronous_invokes_answer_202_with_no_body_and_no_executed_version(router, basic):
     basic("echo")
     response = call(router, "POST", "/2015-03-31/functions/echo/invocations", b"{}",
                     headers={"X-Amz-Invocation-Type": "Event"})
-    status, code, body = error_of(response)
-    assert (status, code) == (501, "NotImplemented")
-    assert "invocation_type='Event'" in body["Message"]
+    assert response.status == 202
+    assert response.body == b""
+    assert "X-Amz-Executed-Version" not in response.headers
+    assert UUID.fullmatch(response.headers["x-amzn-RequestId"])
+
+
+def test_invoke_async_answers_202_with_its_status_body_with_or_without_the_trailing_slash(router, basic):
+    basic("echo")
+    for path in ("/2014-11-13/functions/echo/invoke-async", "/2014-11-13/functions/echo/invoke-async/"):
+        response = call(router, "POST", path, b'{"k": 1}')
+        assert (response.status, response.body) == (202, b'{"Status":202}')
+    router.sim.drain()
+
+
+def test_event_invoke_config_last_modified_is_epoch_seconds_on_the_wire(router, basic):
+    basic("echo")
+    response = call(router, "PUT", "/2019-09-25/functions/echo/event-invoke-config", {"MaximumRetryAttempts": 1})
+    document = json.loads(response.body)
+    assert response.status == 200
+    assert isinstance(document["LastModified"], float)
+    assert document["FunctionArn"] == ARN + "echo:$LATEST"
+    assert document["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
 
 
 # --- success responses --------------------------------------------------------------
@@ -172,7 +205,9 @@ def test_create_function_is_201_and_translates_pascal_case_members(router):
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert configuration["Architectures"] == ["arm64"]
     assert configuration["TracingConfig"] == {"Mode": "Active"}
-    assert configuration["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": "/aws/lambda/echo"}
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/echo",
+    }
 
 
 def test_an_environment_without_variables_is_an_empty_map(router):
