@@ -173,8 +173,8 @@ def test_role_that_does_not_trust_lambda_is_refused(sim, tmp_path):
     with pytest.raises(TemplateError) as caught:
         sim.load_template(write(tmp_path, text))
     assert str(caught.value) == (
-        "Resources.Reports.Properties.Role: InvalidParameterValueException: The role defined for the function "
-        "cannot be assumed by Lambda. (role 'ExecutionRole' does not trust lambda.amazonaws.com)"
+        "Resources.Reports.Properties: InvalidParameterValueException: The role defined for the function "
+        "cannot be assumed by Lambda."
     )
 
 
@@ -183,8 +183,8 @@ def test_vpc_function_whose_role_cannot_create_network_interfaces_is_refused(sim
     with pytest.raises(TemplateError) as caught:
         sim.load_template(write(tmp_path, text))
     assert str(caught.value) == (
-        "Resources.Reports.Properties.VpcConfig: InvalidParameterValueException: The provided execution role "
-        "does not have permissions to call CreateNetworkInterface on EC2 (role 'ExecutionRole')"
+        "Resources.Reports.Properties: InvalidParameterValueException: The provided execution role "
+        "does not have permissions to call CreateNetworkInterface on EC2"
     )
 
 
@@ -337,7 +337,9 @@ def test_a_failed_load_deletes_the_functions_it_created(sim, tmp_path):
 
 
 def test_lambda_resources_lambdasim_does_not_simulate_are_refused(sim, tmp_path):
-    extra = "  Url:\n    Type: AWS::Lambda::Url\n    Properties: {TargetFunctionArn: !GetAtt Echo.Arn, AuthType: NONE}\n"
+    extra = (
+        "  Url:\n    Type: AWS::Lambda::Url\n    Properties: {TargetFunctionArn: !GetAtt Echo.Arn, AuthType: NONE}\n"
+    )
     with pytest.raises(TemplateError) as caught:
         sim.load_template(inline_template(tmp_path, extra=extra))
     assert str(caught.value) == "Resources.Url.Type: AWS::Lambda::Url is not supported: function URLs are not simulated"
@@ -521,7 +523,11 @@ def test_sam_function_with_a_template_role_lacking_vpc_access_is_refused(sim, tm
         "  Plain:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
         "        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:*'}]\n"
     )
-    with pytest.raises(TemplateError, match=r"^Resources\.Fn\.Properties\.VpcConfig: InvalidParameterValueException"):
+    with pytest.raises(
+        TemplateError,
+        match=r"^Resources\.Fn\.Properties: InvalidParameterValueException: The provided "
+        r"execution role does not have permissions to call CreateNetworkInterface on EC2$",
+    ):
         sim.load_template(write(tmp_path, SAM_VPC.format(role=role)))
 
 
@@ -531,7 +537,8 @@ def test_an_attached_policy_resource_grants_vpc_access(sim, tmp_path):
         "  Plain:\n    Type: AWS::IAM::Role\n    Properties:\n      AssumeRolePolicyDocument:\n"
         "        Statement: [{Effect: Allow, Principal: {Service: lambda.amazonaws.com}, Action: 'sts:AssumeRole'}]\n"
         "  Eni:\n    Type: AWS::IAM::Policy\n    Properties:\n      PolicyName: eni\n      Roles: [!Ref Plain]\n"
-        "      PolicyDocument:\n        Statement: [{Effect: Allow, Action: 'ec2:CreateNetworkInterface', Resource: '*'}]\n"
+        "      PolicyDocument:\n        Statement: [{Effect: Allow, Resource: '*', Action: [ec2:CreateNetworkInterface,"
+        " ec2:DescribeNetworkInterfaces, ec2:DeleteNetworkInterface]}]\n"
     )
     stack = sim.load_template(write(tmp_path, SAM_VPC.format(role=role)))
     assert stack.invoke("Fn").payload == "in a vpc"
@@ -600,19 +607,21 @@ def test_inline_python_code_can_import_cfnresponse(sim, tmp_path):
             thread.join(timeout=30)
     assert result.payload == "sent", result.logs
     assert "Status code: 200" in result.logs
-    assert received == [(
-        "/response?sig=1",
-        {
-            "Status": "SUCCESS",
-            "Reason": "See the details in CloudWatch Log Stream: " + received[0][1]["Reason"].rsplit(" ", 1)[1],
-            "PhysicalResourceId": "seed-1",
-            "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1",
-            "RequestId": "req-1",
-            "LogicalResourceId": "Seed",
-            "NoEcho": False,
-            "Data": {"Seeded": 3},
-        },
-    )]
+    assert received == [
+        (
+            "/response?sig=1",
+            {
+                "Status": "SUCCESS",
+                "Reason": "See the details in CloudWatch Log Stream: " + received[0][1]["Reason"].rsplit(" ", 1)[1],
+                "PhysicalResourceId": "seed-1",
+                "StackId": "arn:aws:cloudformation:us-east-1:123456789012:stack/shop/1",
+                "RequestId": "req-1",
+                "LogicalResourceId": "Seed",
+                "NoEcho": False,
+                "Data": {"Seeded": 3},
+            },
+        )
+    ]
     assert received[0][1]["Reason"].endswith(sim.environments(stack.function_name("Seeder"))[0].log_stream_name)
 
 
@@ -648,3 +657,26 @@ def test_event_source_mapping_options_lambdasim_does_not_model_are_refused(sim, 
         "Resources.Feed.Properties.FilterCriteria: AWS::Lambda::EventSourceMapping property 'FilterCriteria' "
         "is not supported by lambdasim"
     )
+
+
+def test_template_roles_are_registered_and_unknown_managed_policies_are_taken_on_trust(sim, tmp_path):
+    sim.load_template(CFN_VPC)
+    role = sim.get_function_configuration("lambdasim-reports")["Role"]
+    # The registered role now guards the simulator's own API too.
+    sim.create_function(
+        "again",
+        handler="index.handler",
+        code=TEMPLATES / "sam_hello" / "hello_world",
+        role=role,
+        vpc_config={"SubnetIds": ["subnet-1"], "SecurityGroupIds": ["sg-1"]},
+    )
+    text = (
+        CFN_VPC.read_text()
+        .replace("AWSLambdaVPCAccessExecutionRole", "AWSLambdaBasicExecutionRole")
+        .replace(
+            "!Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::123456789012:policy/team-network-access",
+        )
+    )
+    stack = sim.load_template(write(tmp_path, text), stack_name="other", parameters={"EnableTracing": "true"})
+    assert stack.functions == {"Reports": "other-reports"}  # not registered, so not refused

@@ -1,33 +1,29 @@
-"""``AWS::IAM::Role`` resources: their names and ARNs, and the two checks Lambda makes on a role.
+"""``AWS::IAM::Role`` resources: names, ARNs, and what the simulator is told about them.
 
-Lambda refuses a role it cannot assume (the trust policy must allow
-``sts:AssumeRole`` for the service principal ``lambda.amazonaws.com``) and, for a
-function with a ``VpcConfig``, a role that may not create network interfaces.
-lambdasim can check both only for roles declared in the same template; a role
-given as a plain ARN is taken on trust, and so is a role with a customer managed
-policy from outside the template, whose content lambdasim cannot see.
+lambdasim has no IAM, but ``sim.register_role`` makes the simulator check a role as
+Lambda does when a function uses it (the trust policy must let
+``lambda.amazonaws.com`` assume it; a function in a VPC needs the EC2
+network-interface actions). The loader registers each role of the template, with
+its inline policies, the ``AWS::IAM::Policy``/``ManagedPolicy`` resources attached
+to it and its AWS managed policies. A role with a managed policy the simulator does
+not know (a customer managed policy from outside the template, say) is not
+registered, so it is taken on trust, as a role given as a plain ARN is.
 """
 
 from __future__ import annotations
 
-import fnmatch
-from typing import Any, Iterable, List, Mapping
+from typing import Any, List, Mapping, Optional
 
 import attrs
 
-__all__ = ["RoleRecord", "allows_vpc_access", "trusts_lambda"]
+from .._roles import MANAGED_POLICIES
 
-#: AWS managed policies that grant ``ec2:CreateNetworkInterface``.
-_VPC_MANAGED_POLICIES = (
-    "AWSLambdaVPCAccessExecutionRole", "AWSLambdaENIManagementAccess", "AdministratorAccess", "AmazonEC2FullAccess",
-)  # fmt: skip
-_AWS_MANAGED_PREFIX = ":iam::aws:policy/"
-_SERVICE = "lambda.amazonaws.com"
+__all__ = ["RoleRecord", "simulator_policies"]
 
 
 @attrs.frozen
 class RoleRecord:
-    """A role declared in the template, with the policy documents attached to it there."""
+    """A role declared in (or generated for) the template, with the policies attached to it there."""
 
     logical_id: str
     name: str
@@ -38,48 +34,20 @@ class RoleRecord:
     managed_policy_arns: tuple = ()
 
 
-def _as_list(value: Any) -> List[Any]:
-    return list(value) if isinstance(value, (list, tuple)) else [value]
+def _standard_arn(arn: Any) -> Optional[str]:
+    """An AWS managed policy ARN in the form the simulator knows (``arn:aws:...``), whatever the partition."""
+    if not isinstance(arn, str) or ":iam::aws:policy/" not in arn:
+        return None
+    standard = "arn:aws" + arn[arn.index(":iam::aws:policy/") :]
+    return standard if standard in MANAGED_POLICIES else None
 
 
-def _statements(document: Any) -> Iterable[Mapping[str, Any]]:
-    if isinstance(document, Mapping):
-        for statement in _as_list(document.get("Statement", [])):
-            if isinstance(statement, Mapping):
-                yield statement
-
-
-def _action_matches(patterns: Any, action: str) -> bool:
-    return any(
-        isinstance(pattern, str) and fnmatch.fnmatchcase(action.lower(), pattern.lower())
-        for pattern in _as_list(patterns)
-    )
-
-
-def trusts_lambda(role: RoleRecord) -> bool:
-    """Whether the role's trust policy lets ``lambda.amazonaws.com`` assume it."""
-    for statement in _statements(role.trust_policy):
-        if statement.get("Effect") != "Allow" or not _action_matches(statement.get("Action"), "sts:AssumeRole"):
-            continue
-        principal = statement.get("Principal")
-        if principal == "*":
-            return True
-        if isinstance(principal, Mapping) and _SERVICE in _as_list(principal.get("Service", [])):
-            return True
-    return False
-
-
-def allows_vpc_access(role: RoleRecord) -> bool:
-    """Whether the role may call ``ec2:CreateNetworkInterface`` (unknown policies count as yes)."""
+def simulator_policies(role: RoleRecord) -> Optional[List[Any]]:
+    """The policies to register the role with, or None when one of them is unknown to the simulator."""
+    policies: List[Any] = [document for document in role.documents if isinstance(document, Mapping)]
     for arn in role.managed_policy_arns:
-        if not isinstance(arn, str) or _AWS_MANAGED_PREFIX not in arn:
-            return True  # a customer managed policy from outside the template: its content is unknown
-        if arn.rsplit("/", 1)[-1] in _VPC_MANAGED_POLICIES:
-            return True
-    for document in role.documents:
-        for statement in _statements(document):
-            if statement.get("Effect") == "Allow" and _action_matches(
-                statement.get("Action"), "ec2:CreateNetworkInterface"
-            ):
-                return True
-    return False
+        standard = _standard_arn(arn)
+        if standard is None:
+            return None
+        policies.append(standard)
+    return policies

@@ -4,8 +4,8 @@
 orders the resources by their references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) and
 ``DependsOn``, skips those whose ``Condition`` is false, and creates each one
 through the simulator's public methods: ``create_function``, ``publish_version``,
-``create_alias``, ``publish_layer_version`` and ``create_event_source_mapping``. Roles are recorded (their trust and
-VPC permissions are checked for the functions that use them); other resource types
+``create_alias``, ``publish_layer_version`` and ``create_event_source_mapping``. Roles are registered with the simulator (``register_role``), which checks the functions
+that use them; other resource types
 get names and ARNs for ``Ref``/``Fn::GetAtt`` and a note. If anything fails, the
 functions created so far are deleted again, like a rolled-back stack.
 """
@@ -134,8 +134,9 @@ def load_template(
     """Create the template's functions (and versions, aliases, layers) in ``sim``; return the ``Stack``."""
     if not isinstance(stack_name, str) or not re.fullmatch(r"[a-zA-Z][-a-zA-Z0-9]{0,127}", stack_name):
         raise TemplateError(
-            "", f"'stack_name' must start with a letter and hold only letters, digits and '-', at most 128 "
-            f"characters, as CloudFormation requires (got {stack_name!r})"
+            "",
+            f"'stack_name' must start with a letter and hold only letters, digits and '-', at most 128 "
+            f"characters, as CloudFormation requires (got {stack_name!r})",
         )
     template_path = Path(path).expanduser().resolve()
     loader = _Loader(
@@ -168,7 +169,6 @@ class _Loader:
         self.code_locations = code_locations
         self.environment_overrides = environment_overrides
         self.stack = Stack(stack_name, path, sim)
-        self.roles: Dict[str, _iam.RoleRecord] = {}  # by ARN
         self.created_functions: List[str] = []
 
     # --- the whole template -------------------------------------------------------
@@ -420,21 +420,7 @@ class _Loader:
         else:
             if not isinstance(role_arn, str):
                 raise TemplateError(f"{path}.Role", f"must be a role ARN (got {role_arn!r})")
-            role = self.roles.get(role_arn)
-            if role is None:
-                return role_arn
-        if not _iam.trusts_lambda(role):
-            raise TemplateError(
-                f"{path}.Role",
-                "InvalidParameterValueException: The role defined for the function cannot be "
-                f"assumed by Lambda. (role {role.logical_id!r} does not trust lambda.amazonaws.com)",
-            )
-        if settings.get("vpc_config", {}).get("SubnetIds") and not _iam.allows_vpc_access(role):
-            raise TemplateError(
-                f"{path}.VpcConfig",
-                "InvalidParameterValueException: The provided execution role does not have "
-                f"permissions to call CreateNetworkInterface on EC2 (role {role.logical_id!r})",
-            )
+            return role_arn  # a role of the template was registered when it was created
         return role.arn
 
     def _generated_role(
@@ -461,7 +447,16 @@ class _Loader:
             managed_policy_arns=tuple(managed),
         )
         self.stack.resources[role_id] = "AWS::IAM::Role"
+        self._register(role, f"Resources.{logical_id}")
         return role
+
+    def _register(self, role: _iam.RoleRecord, path: str) -> None:
+        """Tell the simulator about the role, so functions using it are checked as Lambda checks them."""
+        policies = _iam.simulator_policies(role)
+        if policies is not None:
+            self._service_call(
+                path, self.sim.register_role, role.arn, trust_policy=dict(role.trust_policy), policies=policies
+            )
 
     def _override_environment(self, logical_id: str, name: str, settings: Dict[str, Any]) -> None:
         """SAM's ``--env-vars``: ``Parameters`` for every function, then the function's own entry;
@@ -509,7 +504,7 @@ class _Loader:
         role = _iam.RoleRecord(
             logical_id, name, arn, trust, tuple(documents), tuple(properties.get("ManagedPolicyArns") or ())
         )
-        self.roles[arn] = role
+        self._register(role, path)
         self.resolver.refs[logical_id] = name
         self.resolver.attributes[logical_id] = {
             "Arn": arn,
@@ -618,7 +613,9 @@ class _Loader:
         properties = self.resolver.resolve(raw, path)
         for required in ("EventSourceArn", "FunctionName"):
             if required not in properties:
-                raise TemplateError(f"{path}.{required}", "is required (lambdasim maps SQS, Kinesis and DynamoDB streams)")
+                raise TemplateError(
+                    f"{path}.{required}", "is required (lambdasim maps SQS, Kinesis and DynamoDB streams)"
+                )
         keywords: Dict[str, Any] = {}
         for prop, value in properties.items():
             keyword = _MAPPING_PROPERTIES[prop]
