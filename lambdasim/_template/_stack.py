@@ -4,9 +4,10 @@
 orders the resources by their references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub``) and
 ``DependsOn``, skips those whose ``Condition`` is false, and creates each one
 through the simulator's public methods: ``create_function``, ``publish_version``,
-``create_alias``, ``publish_layer_version`` and ``create_event_source_mapping``. Roles are registered with the simulator (``register_role``), which checks the functions
-that use them; other resource types
-get names and ARNs for ``Ref``/``Fn::GetAtt`` and a note. If anything fails, the
+``create_alias``, ``publish_layer_version`` and ``create_event_source_mapping``.
+Roles are registered with the simulator (``register_role``), which checks the
+functions that use them; other resource types get names and ARNs for
+``Ref``/``Fn::GetAtt`` and a note. If anything fails, the
 functions created so far are deleted again, like a rolled-back stack.
 """
 
