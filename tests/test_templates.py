@@ -680,3 +680,47 @@ def test_template_roles_are_registered_and_unknown_managed_policies_are_taken_on
     )
     stack = sim.load_template(write(tmp_path, text), stack_name="other", parameters={"EnableTracing": "true"})
     assert stack.functions == {"Reports": "other-reports"}  # not registered, so not refused
+
+
+EVENT_INVOKE = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Failures:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: failures}
+  Worker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      InlineCode: "def handler(event, context):\\n    raise RuntimeError('no')\\n"
+      EventInvokeConfig:
+        MaximumRetryAttempts: 0
+        MaximumEventAgeInSeconds: 120
+        DestinationConfig:
+          OnFailure:
+            Type: SQS
+            Destination: !GetAtt Failures.Arn
+  Plain:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.12
+      Handler: index.handler
+      Role: arn:aws:iam::123456789012:role/r
+      Code: {ZipFile: "def handler(event, context):\\n    return 1\\n"}
+  PlainConfig:
+    Type: AWS::Lambda::EventInvokeConfig
+    Properties:
+      FunctionName: !Ref Plain
+      Qualifier: $LATEST
+      MaximumRetryAttempts: 1
+"""
+
+
+def test_event_invoke_configs_reach_the_simulator(sim, tmp_path):
+    stack = sim.load_template(write(tmp_path, EVENT_INVOKE))
+    worker = sim.get_function_event_invoke_config(stack.function_name("Worker"))
+    assert (worker["MaximumRetryAttempts"], worker["MaximumEventAgeInSeconds"]) == (0, 120)
+    assert worker["DestinationConfig"]["OnFailure"] == {"Destination": "arn:aws:sqs:us-east-1:123456789012:failures"}
+    plain = sim.get_function_event_invoke_config(stack.function_name("Plain"))
+    assert plain["MaximumRetryAttempts"] == 1

@@ -48,6 +48,7 @@ MAPPED = {
             "AssumeRolePolicyDocument",
             "RolePath",
             "PermissionsBoundary",
+            "EventInvokeConfig",
         )
     ),
 }
@@ -67,7 +68,6 @@ UNSUPPORTED = {
     "ImageConfig": "container image functions are not simulated (lambdasim runs Zip packages)",
     "FileSystemConfigs": "EFS file systems are not simulated",
     "ProvisionedConcurrencyConfig": "provisioned concurrency is not simulated",
-    "EventInvokeConfig": "asynchronous invoke configuration is not available in this version",
     "FunctionUrlConfig": "function URLs are not simulated",
     "CapacityProviderConfig": "Lambda Managed Instances are not simulated",
     "FunctionScalingConfig": "Lambda Managed Instances are not simulated",

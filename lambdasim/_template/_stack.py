@@ -54,10 +54,7 @@ _GLOBAL_SECTIONS = (
 #: The members of a function's ``Code`` (``S3ObjectVersion`` plays no part in ``code_locations``).
 _CODE_KEYS = ("ImageUri", "S3Bucket", "S3Key", "S3ObjectVersion", "SourceKMSKeyArn", "ZipFile")
 #: Lambda resource types lambdasim does not simulate: an error, since the functions would behave differently.
-_UNSUPPORTED_LAMBDA_TYPES = {
-    "AWS::Lambda::EventInvokeConfig": "asynchronous invoke configuration is not available in this version",
-    "AWS::Lambda::Url": "function URLs are not simulated",
-}
+_UNSUPPORTED_LAMBDA_TYPES = {"AWS::Lambda::Url": "function URLs are not simulated"}
 #: ``AWS::Lambda::EventSourceMapping`` properties -> ``create_event_source_mapping`` keywords.
 _MAPPING_PROPERTIES = {
     "EventSourceArn": "event_source_arn", "FunctionName": "function_name", "Enabled": "enabled",
@@ -340,6 +337,7 @@ class _Loader:
             "AWS::Lambda::LayerVersion": self._layer,
             "AWS::Serverless::LayerVersion": self._layer,
             "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
+            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
         }.get(kind, self._other)
         create(logical_id, kind, properties, f"{path}.Properties")
 
@@ -378,6 +376,13 @@ class _Loader:
         alias = properties.get("AutoPublishAlias")
         if alias is not None:
             self._auto_publish(logical_id, name, alias, properties, result, path)
+        if "EventInvokeConfig" in properties:
+            config = properties["EventInvokeConfig"]
+            if not isinstance(config, Mapping):
+                raise TemplateError(f"{path}.EventInvokeConfig", f"must be a mapping (got {config!r})")
+            # SAM attaches the config to the alias when there is one, else to $LATEST.
+            qualifier = alias if alias is not None else "$LATEST"
+            self._put_event_invoke_config(name, qualifier, config, f"{path}.EventInvokeConfig")
 
     def _function_code(self, kind: str, properties: Mapping[str, Any], runtime: str, path: str) -> Any:
         if kind == "AWS::Lambda::Function":
@@ -604,6 +609,46 @@ class _Loader:
         layer = self._service_call(path, self.sim.publish_layer_version, layer_name, **keywords)
         self.resolver.refs[logical_id] = layer["LayerVersionArn"]
         self.resolver.attributes[logical_id] = {"LayerVersionArn": layer["LayerVersionArn"]}
+
+    def _event_invoke_config(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
+        """``sim.put_function_event_invoke_config``: retries, maximum event age and destinations."""
+        known = ("FunctionName", "Qualifier", "MaximumRetryAttempts", "MaximumEventAgeInSeconds", "DestinationConfig")
+        self._check_keys(kind, raw, known, path)
+        properties = self.resolver.resolve(raw, path)
+        for required in ("FunctionName", "Qualifier"):
+            if required not in properties:
+                raise TemplateError(f"{path}.{required}", "is required")
+        name = self._function_ref(properties["FunctionName"], f"{path}.FunctionName")
+        self._put_event_invoke_config(name, str(properties["Qualifier"]), properties, path)
+        self.resolver.refs[logical_id] = f"{name}:{properties['Qualifier']}"
+        self.resolver.attributes[logical_id] = {}
+
+    def _put_event_invoke_config(self, name: str, qualifier: str, config: Mapping[str, Any], path: str) -> None:
+        keywords: Dict[str, Any] = {"qualifier": qualifier}
+        for prop, keyword in (
+            ("MaximumRetryAttempts", "maximum_retry_attempts"),
+            ("MaximumEventAgeInSeconds", "maximum_event_age_in_seconds"),
+        ):
+            if prop in config:
+                keywords[keyword] = _functions.integer(config[prop], f"{path}.{prop}")
+        if "DestinationConfig" in config:
+            destinations = config["DestinationConfig"]
+            if not isinstance(destinations, Mapping):
+                raise TemplateError(f"{path}.DestinationConfig", f"must be a mapping (got {destinations!r})")
+            converted = {}
+            for when, target in destinations.items():
+                if when not in ("OnSuccess", "OnFailure") or not isinstance(target, Mapping):
+                    raise TemplateError(
+                        f"{path}.DestinationConfig.{when}", "must be OnSuccess or OnFailure: {Destination}"
+                    )
+                if "Destination" not in target:
+                    raise TemplateError(
+                        f"{path}.DestinationConfig.{when}.Destination",
+                        "is required (lambdasim does not create destinations for you)",
+                    )
+                converted[when] = {"Destination": target["Destination"]}
+            keywords["destination_config"] = converted
+        self._service_call(path, self.sim.put_function_event_invoke_config, name, **keywords)
 
     def _event_source_mapping(self, logical_id: str, kind: str, raw: Mapping[str, Any], path: str) -> None:
         """``sim.create_event_source_mapping``: the simulator polls SQS, Kinesis or DynamoDB Streams
