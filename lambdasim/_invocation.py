@@ -56,6 +56,7 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     """Invoke ``request`` on ``env`` (initializing it first when it is cold)."""
     lines: List[str] = []
     init_ms: Optional[float] = None
+    env.notice_death()
     cold = not env.initialized
     deadline = None
     if cold:
