@@ -110,3 +110,9 @@ def kill_parent(event, context):
         return {"parent": parent, "error": error.errno}
     time.sleep(event.get("sleep", 0))
     return {"parent": parent, "error": None}
+
+
+def marked(event, context):
+    """Print a marker naming the event, then return the event: logs show whose output is whose."""
+    print("marker %s" % event["id"])
+    return event
