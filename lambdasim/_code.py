@@ -7,6 +7,7 @@ import hashlib
 import inspect
 import io
 import os
+import shutil
 import stat
 import sys
 import zipfile
@@ -94,7 +95,17 @@ def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
                     raise InvalidParameterValueException(
                         f"Could not unzip uploaded file: entry {member.filename!r} points outside the package."
                     )
-            archive.extractall(partial)
+            for member in members:
+                try:
+                    archive.extract(member, partial)
+                except OSError as error:
+                    # Say, "link/x.py" after an entry "link" that is a file (a symlink's text:
+                    # links are never created, so none can lead outside the package).
+                    shutil.rmtree(partial, ignore_errors=True)
+                    raise InvalidParameterValueException(
+                        f"Could not unzip uploaded file: entry {member.filename!r} cannot be extracted "
+                        f"({error.strerror})."
+                    ) from None
         os.replace(partial, root)
     return CodePackage(str(root), sha, len(data))
 
