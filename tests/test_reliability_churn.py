@@ -21,7 +21,7 @@ HEAVY = 10 if os.environ.get("LAMBDASIM_HEAVY") else 1
 SHARED_CYCLES = 1000 * HEAVY
 OWNED_CYCLES = 20 * HEAVY
 #: Every this many cycles, the simulator also runs a function (forks an environment).
-INVOKE_EVERY = 4
+INVOKE_EVERY = 10
 
 
 def _zip_of_basic():
