@@ -12,6 +12,7 @@ import attrs
 
 from . import _arn, _clock, _invocation
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
+from ._options import check_simulator_options
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
@@ -63,6 +64,11 @@ class LambdaSim:
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
         cold_start: str = "reuse",
     ) -> None:
+        check_simulator_options(
+            region=region, account_id=account_id, idle_timeout=idle_timeout, concurrency_limit=concurrency_limit,
+            minimum_unreserved=minimum_unreserved, init_timeout=init_timeout, private_tmp=private_tmp,
+            enforce_memory=enforce_memory,
+        )
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout

@@ -276,3 +276,68 @@ def test_any_rest_request_gets_an_aws_response(fuzz_sim, method, path, query, he
     if not any(f["FunctionName"] == "echo" for f in fuzz_sim.list_functions()["Functions"]):
         fuzz_sim.create_function("echo", handler="app.echo", code=str(BASIC))
     assert fuzz_sim.invoke("echo", {"still": True}).payload == {"still": True}
+
+
+# --- the simulator's own options and sim.faults ---------------------------------
+
+
+@_settings(40)
+@example(options={"concurrency_limit": None})  # found by fuzzing: failed inside the first invoke
+@example(options={"region": "us-east-1\x00"})  # found by fuzzing: crashed the runtime process
+@given(
+    options=st.fixed_dictionaries(
+        {},
+        optional={
+            "region": st.one_of(st.sampled_from(["us-east-1", "eu-central-1"]), values),
+            "account_id": st.one_of(st.sampled_from(["123456789012", "000000000001"]), values),
+            "idle_timeout": st.one_of(st.none(), st.floats(0, 3600), values),
+            "concurrency_limit": st.one_of(st.integers(0, 2000), values),
+            "minimum_unreserved": st.one_of(st.integers(0, 200), values),
+            "init_timeout": st.one_of(st.floats(0.5, 20), values),
+            "cold_start": st.one_of(st.sampled_from(["reuse", "always"]), values),
+            "private_tmp": st.one_of(st.booleans(), values),
+            "enforce_memory": st.one_of(st.booleans(), values),
+        },
+    )
+)
+def test_any_simulator_options_raise_only_lambdasim_errors_or_work(zygote, options):
+    try:
+        sim = LambdaSim(zygote=zygote, **options)
+    except LambdaSimError:
+        return
+    with sim:
+        answer = _documented(lambda: sim.create_function("echo", handler="app.echo", code=str(BASIC)))
+        if isinstance(answer, Exception):
+            assert isinstance(answer, LambdaSimError), answer
+            return
+        answer = _documented(lambda: sim.invoke("echo", {"ok": 1}))
+        assert not isinstance(answer, (TypeError, NotImplementedError)), answer
+        if not isinstance(answer, Exception):
+            assert answer.payload == {"ok": 1}
+
+
+fault_names = st.one_of(st.none(), st.just("echo"), values)
+
+
+@_settings(60)
+@given(
+    fault=st.sampled_from(["cold_start", "throttle", "timeout", "crash", "init_error", "latency"]),
+    name=fault_names,
+    keywords=st.dictionaries(
+        st.sampled_from(["times", "reason", "exit_code", "signal", "error_type", "error_message", "init", "invoke",
+                         "always"]),
+        st.one_of(values, st.integers(-2, 300), st.floats(-1, 5)),
+        max_size=3,
+    ),
+)
+def test_any_fault_arguments_raise_only_documented_errors_and_invokes_still_answer(
+    fuzz_sim, fault, name, keywords
+):
+    answer = _documented(lambda: getattr(fuzz_sim.faults, fault)(name, **keywords))
+    assert not isinstance(answer, NotImplementedError), answer
+    if isinstance(answer, TypeError):
+        return  # a keyword this fault does not take
+    answer = _documented(lambda: fuzz_sim.invoke("echo", {"ok": 1}))
+    assert not isinstance(answer, (TypeError, NotImplementedError)), answer
+    fuzz_sim.faults.clear()
+    assert fuzz_sim.invoke("echo", {"ok": 2}).payload == {"ok": 2}
