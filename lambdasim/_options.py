@@ -25,7 +25,7 @@ def check_simulator_options(
     _pattern("account_id", account_id, ACCOUNT_PATTERN, "12 digits")
     if idle_timeout is not None:
         _number("idle_timeout", idle_timeout, "seconds >= 0, or None (never expire)", minimum=0)
-    _integer("concurrency_limit", concurrency_limit)
+    # concurrency_limit is checked by the concurrency ledger.
     _integer("minimum_unreserved", minimum_unreserved)
     _number("init_timeout", init_timeout, "seconds > 0", minimum=0, strict=True)
     for name, value in (("private_tmp", private_tmp), ("enforce_memory", enforce_memory)):

@@ -282,7 +282,8 @@ def test_any_rest_request_gets_an_aws_response(fuzz_sim, method, path, query, he
 
 
 @_settings(40)
-@example(options={"concurrency_limit": None})  # found by fuzzing: failed inside the first invoke
+@example(options={"init_timeout": None})  # found by fuzzing: a TypeError from inside the first invoke
+@example(options={"minimum_unreserved": None})  # found by fuzzing: a TypeError from inside the first invoke
 @example(options={"region": "us-east-1\x00"})  # found by fuzzing: crashed the runtime process
 @given(
     options=st.fixed_dictionaries(
