@@ -6,9 +6,10 @@ later, from deep inside an invoke, as an error that names nothing.
 
 from __future__ import annotations
 
+import math
 import numbers
 import re
-from typing import Any, Optional
+from typing import Any
 
 from ._errors import InvalidParameterValueException
 
@@ -27,7 +28,7 @@ def check_simulator_options(
         _number("idle_timeout", idle_timeout, "seconds >= 0, or None (never expire)", minimum=0)
     # concurrency_limit is checked by the concurrency ledger.
     _integer("minimum_unreserved", minimum_unreserved)
-    _number("init_timeout", init_timeout, "seconds > 0", minimum=0, strict=True)
+    _number("init_timeout", init_timeout, "finite seconds >= 0", minimum=0, finite=True)
     for name, value in (("private_tmp", private_tmp), ("enforce_memory", enforce_memory)):
         if not isinstance(value, bool):
             raise InvalidParameterValueException(f"'{name}' must be True or False (got {value!r})")
@@ -43,10 +44,9 @@ def _integer(name: str, value: Any) -> None:
         raise InvalidParameterValueException(f"'{name}' must be an int >= 0 (got {value!r})")
 
 
-def _number(name: str, value: Any, rule: str, *, minimum: float, strict: bool = False) -> Optional[float]:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and value == value  # not NaN
+def _number(name: str, value: Any, rule: str, *, minimum: float, strict: bool = False, finite: bool = False) -> None:
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
     if ok:
-        ok = value > minimum if strict else value >= minimum
-    if not ok or value == float("inf") and name == "init_timeout":
+        ok = (value > minimum if strict else value >= minimum) and not (finite and math.isinf(value))
+    if not ok:
         raise InvalidParameterValueException(f"'{name}' must be {rule} (got {value!r})")
-    return value
