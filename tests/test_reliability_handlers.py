@@ -231,6 +231,16 @@ def test_signalling_the_parent_process_leaves_the_zygote_and_other_environments_
         assert sim.invoke("kill_parent", {"signal": 0}).cold_start is False
 
 
+def test_stopping_the_parent_process_does_not_stop_cold_starts(fresh_zygote):
+    with LambdaSim(zygote=fresh_zygote) as sim:
+        _create(sim, "kill_parent")
+        result = sim.invoke("kill_parent", {"signal": int(signal.SIGSTOP)})
+        assert result.function_error is None and result.payload["parent"] == fresh_zygote.pid
+        _create(sim, "echo")
+        assert sim.invoke("echo", {"n": 1}).payload == {"n": 1}  # a cold start: the zygote forked
+        assert fresh_zygote.pid == result.payload["parent"]
+
+
 def test_sigkilling_the_zygote_fails_only_running_invokes_and_a_new_zygote_takes_over(fresh_zygote):
     with LambdaSim(zygote=fresh_zygote) as sim, LambdaSim(zygote=fresh_zygote) as other:
         _warm_echo(other)

@@ -48,6 +48,8 @@ PASSTHROUGH_ENV = (
 
 START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 10.0
+#: A fork not answered this soon may mean a stopped zygote: it is sent SIGCONT.
+_CONTINUE_AFTER = 0.2
 
 
 class ZygoteError(RuntimeError):
@@ -238,15 +240,28 @@ class Zygote:
                 socket.send_fds(self._sock, [payload], list(fds))
             except OSError as error:
                 raise _ZygoteGone(f"the zygote is gone: {error}") from None
-            try:
-                reply = self._replies.get(timeout=REQUEST_TIMEOUT)
-            except queue.Empty:
-                raise ZygoteError(f"the zygote did not fork within {REQUEST_TIMEOUT:.0f} s") from None
+            reply = self._await_fork()
         if reply.get("op") == "gone":
             raise _ZygoteGone(f"the zygote is gone: {reply.get('error')}")
         if reply.get("op") != "forked" or reply.get("id") != request_id:
             raise ZygoteError(f"the zygote could not fork: {reply}")
         return reply["pid"]
+
+    def _await_fork(self) -> dict:
+        deadline = _clock.monotonic() + REQUEST_TIMEOUT
+        while True:
+            try:
+                return self._replies.get(timeout=_CONTINUE_AFTER)
+            except queue.Empty:
+                if _clock.monotonic() >= deadline:
+                    raise ZygoteError(f"the zygote did not fork within {REQUEST_TIMEOUT:.0f} s") from None
+            # A handler may have stopped its parent (SIGSTOP cannot be ignored): let it go on.
+            process = self._process
+            if process is not None:
+                try:
+                    os.kill(process.pid, signal.SIGCONT)
+                except OSError:
+                    pass
 
     def kill(self, pid: int, sig: int = signal.SIGKILL) -> None:
         """Signal an environment's whole process group."""
