@@ -72,6 +72,6 @@ def test_sigkilled_test_process_leaves_no_process_within_a_second_whatever_its_h
     while any(_alive(pid) for pid in pids) and time.monotonic() < killed + PARENT_DEATH_BOUND:
         time.sleep(0.005)
     assert [pid for pid in pids if _alive(pid)] == []
-    assert all(os.path.isdir(workdir) for workdir in started["workdirs"])
+    # (Any simulator's start removes them, another test process's too: they may be gone already.)
     LambdaSim().close()
     assert [workdir for workdir in started["workdirs"] if os.path.exists(workdir)] == []
