@@ -14,6 +14,7 @@ import attrs
 from . import _alias, _arn, _async, _clock, _errors, _invocation
 from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
+from ._options import check_simulator_options
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
@@ -80,6 +81,11 @@ class LambdaSim:
         freeze_idle: bool = True,
         async_dispatch: str = "background",
     ) -> None:
+        check_simulator_options(
+            region=region, account_id=account_id, idle_timeout=idle_timeout, concurrency_limit=concurrency_limit,
+            minimum_unreserved=minimum_unreserved, init_timeout=init_timeout, private_tmp=private_tmp,
+            enforce_memory=enforce_memory,
+        )
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout

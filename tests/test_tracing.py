@@ -46,7 +46,7 @@ def test_the_header_time_is_the_simulated_clock(sim):
 
 
 def test_threads_of_the_handler_see_the_header(sim):
-    create(sim, "trace_in_thread", tracing_config="Active")
+    create(sim, "trace_in_thread", tracing_config={"Mode": "Active"})
     assert HEADER.fullmatch(sim.invoke("f").payload)["sampled"] == "1"
     assert sim.get_function_configuration("f")["TracingConfig"] == {"Mode": "Active"}
 

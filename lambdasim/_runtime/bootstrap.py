@@ -42,14 +42,17 @@ def run(spec, fds):
         import logging
 
         logging.warning(errors.INIT_WARNING)
-        sys.stdout.write(_log_error(doc, ensure_ascii))
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(_log_error(doc, ensure_ascii))
+        except (ValueError, OSError):
+            pass  # The module closed stdout while it was imported.
+        _flush()
         protocol.write_frame(
             control, {"op": "init_error", "error_type": doc["errorType"]},
             errors.dumps_error(doc, ensure_ascii=ensure_ascii),
         )
         return 1
-    sys.stdout.flush()
+    _flush()
     protocol.write_frame(control, {"op": "ready", "maxrss_kb": _max_rss_kb()})
     _serve(commands, control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
     return 0
@@ -179,8 +182,7 @@ def _serve(commands, control, handler, utf8):
             doc = errors.marshal_error_document(exc, request_id)
             _send_error(control, doc, ensure_ascii, log=True)
             continue
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         reply = {"op": "result", "maxrss_kb": _max_rss_kb()}
         if isinstance(result, bytes):
             reply["raw"] = True
@@ -192,14 +194,25 @@ def _serve(commands, control, handler, utf8):
 
 def _send_error(control, doc, ensure_ascii, log):
     if log:
-        sys.stdout.write(_log_error(doc, ensure_ascii))
-    sys.stdout.flush()
-    sys.stderr.flush()
+        try:
+            sys.stdout.write(_log_error(doc, ensure_ascii))
+        except (ValueError, OSError):
+            pass  # The handler closed stdout: the error goes unlogged, as its prints do.
+    _flush()
     reply = {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()}
     if _background_work():
         reply["background"] = True
     protocol.write_frame(control, reply, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
     logs.set_request_id("")
+
+
+def _flush():
+    """Flush the handler's output; a handler may have closed stdout or stderr (that is its business)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (ValueError, OSError, AttributeError):
+            pass
 
 
 def _background_work():
@@ -230,7 +243,7 @@ def _log_error(doc, ensure_ascii):
 
 def _crash(crash):
     """End this process as sim.faults.crash asked: by an exit code or a signal."""
-    sys.stdout.flush()
+    _flush()
     number = crash.get("signal")
     if number is not None:
         import signal
