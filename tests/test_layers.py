@@ -374,3 +374,12 @@ def test_both_ways_of_building_opt_give_the_same_read_only_tree(tmp_path, mode):
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == '"override" True read-only\n'
+
+
+def test_opt_survives_a_reset_of_the_environment(sim):
+    sim.create_function("f", handler="app.imports", code=FUNCTION, layers=[str(BASE), str(OVERRIDE)])
+    sim.invoke("f")
+    sim.faults.crash("f")
+    assert sim.invoke("f").function_error == "Unhandled"
+    again = sim.invoke("f")
+    assert again.cold_start and again.payload["shared"] == "override"
