@@ -579,7 +579,9 @@ class LambdaSim:
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
                 log_settings=LogSettings.of(config.logging_config),
-                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
+                # Active tracing: the sampled header the REPORT's XRAY line names. Otherwise
+                # the runtime makes the unsampled header itself (nothing else needs it).
+                trace=Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,
             )
             try:
                 result = _invocation.run(env, request)

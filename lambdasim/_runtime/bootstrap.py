@@ -8,8 +8,10 @@ frames one at a time until the test process closes the channel.
 
 import hashlib
 import os
+import random
 import resource
 import sys
+import time
 
 from . import context as lambda_context
 from . import custom, errors, linux, logs, marshal, protocol
@@ -149,11 +151,9 @@ def _serve(commands, control, handler, utf8):
             return
         request_id = header["request_id"]
         logs.set_request_id(request_id)
-        trace_id = header.get("trace_id")
-        if trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = trace_id
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        # Lambda sends every invoke a trace header, unsampled unless tracing is Active;
+        # the test process sends only sampled ones and the runtime makes the others.
+        os.environ["_X_AMZN_TRACE_ID"] = header.get("trace_id") or _unsampled_trace(header.get("now"))
         crash = header.get("crash")
         if crash:
             _crash(crash)
@@ -215,6 +215,19 @@ def _flush():
             pass
 
 
+_trace_ids = None
+
+
+def _unsampled_trace(now):
+    """``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0`` (spec §7.1), on the test's clock when given."""
+    global _trace_ids
+    if _trace_ids is None:
+        # Seeded here, after the fork: environments must not share a sequence.
+        _trace_ids = random.Random(os.urandom(16))
+    digits = _trace_ids.getrandbits(160).to_bytes(20, "big").hex()
+    return "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(now or time.time()), digits[:24], digits[24:])
+
+
 def _background_work():
     """Whether anything of the handler's may run after the answer: another thread, or a child process.
 
@@ -235,8 +248,6 @@ def _background_work():
 def _log_error(doc, ensure_ascii):
     # JSON functions log errors as one JSON object (spec §2.4).
     if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
-        import time
-
         return errors.log_error_json(doc, time.time(), ensure_ascii=ensure_ascii)
     return errors.log_error_text(doc)
 

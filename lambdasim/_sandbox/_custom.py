@@ -19,6 +19,7 @@ import signal
 from typing import Optional
 
 from .. import _clock
+from .._platform_log import Trace
 from .._runtime_api import Invocation, RuntimeApiServer
 from ._environment import ExecutionEnvironment, Outcome, Reply, _Captured, _drain, _peak_rss_kb, _read
 
@@ -71,7 +72,9 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
             invoked_function_arn=header["invoked_function_arn"],
             # An empty Invoke payload reaches the function as {} (spec §2.3).
             payload=body or b"{}",
-            trace_id=header.get("trace_id"),
+            # Every invoke carries a trace header; unsampled ones are made here,
+            # as the Python runtime makes its own.
+            trace_id=header.get("trace_id") or Trace.new(False, header.get("now")).header,
             client_context=None if client_context is None else json.dumps(client_context),
             tenant_id=header.get("tenant_id"),
         ))
