@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 import attrs
 
-from . import _errors
+from . import _config_checks, _errors
 from ._arn import CREATE_FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH
 from ._errors import InvalidParameterValueException, ValidationException
 
@@ -269,6 +269,9 @@ class FunctionConfig:
             raise InvalidParameterValueException(_errors.too_many_layers(_MAX_LAYERS))
         if self.environment is not None:
             _check_environment(self.environment)
+        _config_checks.check(self)
+        if isinstance(self.tracing_config, str):
+            object.__setattr__(self, "tracing_config", FrozenMapping({"Mode": self.tracing_config}))
 
     @property
     def log_group(self) -> str:
@@ -314,6 +317,8 @@ def _model_failures(config: FunctionConfig) -> list:
         )
     failures += _architecture_failures(config.architectures)
     failures += _range_failures(config.ephemeral_storage, "ephemeralStorage.size", 512, 10240)
+    # VpcConfig, KMSKeyArn, TracingConfig, LoggingConfig (lambdasim/_config_checks.py).
+    failures += _config_checks.model_failures(config)
     if config.reserved_concurrency is not None:
         failures += _range_failures(
             config.reserved_concurrency, "reservedConcurrentExecutions", 0, None

@@ -11,6 +11,7 @@ import attrs
 from . import _clock
 from ._code import CodePackage
 from ._config import FunctionConfig
+from ._config_checks import describe_vpc
 from ._platform import runtime_version_arn
 from ._sandbox._pool import EnvironmentPool
 
@@ -42,6 +43,9 @@ class FunctionRecord:
     #: ``(configuration, CodeSha256)`` of ``$LATEST`` when it was last published,
     #: so publishing again without a change returns that version.
     published: Optional[tuple] = None
+
+    #: The function's layers as resolved when they were configured (``_layers.ResolvedLayer``).
+    layers: tuple = ()
 
     def active(self) -> Tuple[FunctionConfig, CodePackage]:
         """The configuration and code an invoke runs now."""
@@ -116,10 +120,16 @@ def describe(
         "EphemeralStorage": {"Size": config.ephemeral_storage},
         "SnapStart": {"ApplyOn": "None", "OptimizationStatus": "Off"},
         "RuntimeVersionConfig": {"RuntimeVersionArn": runtime_version_arn(config.runtime, region)},
-        "LoggingConfig": {"LogFormat": "Text", "LogGroup": config.log_group, **dict(config.logging_config or {})},
+        "LoggingConfig": _logging_config(config),
     }
     if config.environment is not None:
         answer["Environment"] = {"Variables": dict(config.environment)}
+    if function.layers:
+        answer["Layers"] = [layer.describe() for layer in function.layers]
+    if config.vpc_config is not None:
+        answer["VpcConfig"] = describe_vpc(config.vpc_config)
+    if config.kms_key_arn:
+        answer["KMSKeyArn"] = config.kms_key_arn
     transition = function.transition
     if updating:
         answer.update(
@@ -146,6 +156,17 @@ def complete(function: FunctionRecord) -> None:
     function.transition = None
     function.running = None
     function.revision_id = new_revision()
+
+
+def _logging_config(config: FunctionConfig) -> Dict[str, Any]:
+    """``LoggingConfig``: JSON functions show their levels, ``INFO`` unless set."""
+    given = dict(config.logging_config or {})
+    answer: Dict[str, Any] = {"LogFormat": given.get("LogFormat", "Text")}
+    if answer["LogFormat"] == "JSON":
+        answer["ApplicationLogLevel"] = given.get("ApplicationLogLevel", "INFO")
+        answer["SystemLogLevel"] = given.get("SystemLogLevel", "INFO")
+    answer["LogGroup"] = config.log_group
+    return answer
 
 
 def new_revision() -> str:

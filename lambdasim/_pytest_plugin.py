@@ -24,7 +24,7 @@ DEFAULT_LOG_LIMIT = 8192
 #: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
 MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"}))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
-FAULT_KINDS = ("cold_start", "crash", "init_error", "latency", "throttle", "timeout")
+FAULT_KINDS = ("cold_start", "crash", "init_error", "kms", "latency", "throttle", "timeout")
 
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
@@ -67,6 +67,7 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "cold_start": (_matching("reuse|always"), "'reuse' or 'always'"),
     "concurrency_limit": (_number(1, integer=True), "an integer >= 1"),
     "enforce_memory": (_boolean, "true or false"),
+    "freeze_idle": (_boolean, "true or false"),
     "idle_timeout": (_number(0, none=True), "a number of seconds >= 0, or 'none'"),
     "init_timeout": (_number(0), "a number of seconds >= 0"),
     "log_limit": (_number(0, integer=True), "a number of bytes >= 0 (0: no logs in reports)"),

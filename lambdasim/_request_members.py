@@ -21,9 +21,11 @@ from ._errors import InvalidParameterValueException, InvalidRequestContentExcept
 __all__ = [
     "CODE_UNSUPPORTED",
     "CREATE_UNSUPPORTED",
+    "LAYER_CONTENT_UNSUPPORTED",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
     "event_invoke_config",
+    "layer_settings",
     "refuse_unsupported",
     "settings",
     "structure",
@@ -162,3 +164,22 @@ def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
         "DestinationConfig": "destination_config",
     }
     return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}
+
+
+# --- layers ---------------------------------------------------------------------
+
+LAYER_CONTENT_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion")
+
+_LAYER_SETTINGS = {
+    "Description": "description",
+    "CompatibleRuntimes": "compatible_runtimes",
+    "CompatibleArchitectures": "compatible_architectures",
+    "LicenseInfo": "license_info",
+}
+
+
+def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """``publish_layer_version`` keywords for the PublishLayerVersion members present."""
+    return {
+        keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
+    }

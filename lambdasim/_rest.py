@@ -154,7 +154,7 @@ def error_response(error: LambdaSimError, request_id: str) -> RestResponse:
     if isinstance(error, TooManyRequestsException):
         document["Reason"] = error.reason
     if not isinstance(error, ValidationException):
-        document["Type"] = "Service" if error.status_code >= 500 else "User"
+        document["Type"] = getattr(error, "wire_type", None) or ("Service" if error.status_code >= 500 else "User")
     document[error.message_key] = error.message
     body = _json_bytes(document)
     headers = {
@@ -515,6 +515,101 @@ def _get_account_settings(sim: Any, request: _Request) -> RestResponse:
     return _json(200, sim.get_account_settings())
 
 
+# --- layers -----------------------------------------------------------------------
+
+_LAYER_PAGE_LIMIT = 50
+
+
+def _publish_layer_version(sim: Any, request: _Request) -> RestResponse:
+    document = request.json()
+    content = _members.structure(document, "Content")
+    if content is None:
+        raise ValidationException(_errors.not_null("content"))
+    _members.refuse_unsupported("PublishLayerVersion", content, _members.LAYER_CONTENT_UNSUPPORTED, prefix="Content.")
+    package = _members.zip_file(content, "PublishLayerVersion", "Content.")
+    settings = _members.layer_settings(document)
+    return _json(201, sim.publish_layer_version(request.params["LayerName"], content=package, **settings))
+
+
+def _layer_version_number(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidParameterValueException(_errors.wrong_type("VersionNumber", "an integer", text)) from None
+
+
+def _get_layer_version(sim: Any, request: _Request) -> RestResponse:
+    number = _layer_version_number(request.params["VersionNumber"])
+    return _json(200, sim.get_layer_version(request.params["LayerName"], number))
+
+
+def _get_layer_version_by_arn(sim: Any, request: _Request) -> RestResponse:
+    arn = request.query.get("Arn")
+    if arn is None:
+        raise ValidationException(_errors.not_null("arn"))
+    return _json(200, sim.get_layer_version_by_arn(arn))
+
+
+def _delete_layer_version(sim: Any, request: _Request) -> RestResponse:
+    number = _layer_version_number(request.params["VersionNumber"])
+    sim.delete_layer_version(request.params["LayerName"], number)
+    return _no_content()
+
+
+def _layer_filters(query: Mapping[str, str]) -> Dict[str, Any]:
+    return {
+        "compatible_runtime": query.get("CompatibleRuntime"),
+        "compatible_architecture": query.get("CompatibleArchitecture"),
+    }
+
+
+def _layer_page(items: List[Dict[str, Any]], key: str, query: Mapping[str, str]) -> RestResponse:
+    """One page of a layer listing; the marker is the (opaque) position of the next item."""
+    max_items = _max_items(query.get("MaxItems"))
+    if max_items is not None and max_items > _LAYER_PAGE_LIMIT:
+        constraint = _errors.max_value(_LAYER_PAGE_LIMIT)
+        raise ValidationException(_errors.validation_message([(max_items, "maxItems", constraint)]))
+    start = 0
+    marker = query.get("Marker")
+    if marker is not None:
+        position = _marker_name(marker)
+        if not position.isdigit():
+            raise InvalidParameterValueException(_errors.invalid_marker(marker))
+        start = int(position)
+    size = max_items or _LAYER_PAGE_LIMIT
+    answer: Dict[str, Any] = {key: items[start:start + size]}
+    if len(items) > start + size:
+        answer["NextMarker"] = base64.urlsafe_b64encode(str(start + size).encode()).decode()
+    return _json(200, answer)
+
+
+def _list_layer_versions(sim: Any, request: _Request) -> RestResponse:
+    answer = sim.list_layer_versions(request.params["LayerName"], **_layer_filters(request.query))
+    return _layer_page(answer["LayerVersions"], "LayerVersions", request.query)
+
+
+def _list_layers(sim: Any, request: _Request) -> RestResponse:
+    answer = sim.list_layers(**_layer_filters(request.query))
+    return _layer_page(answer["Layers"], "Layers", request.query)
+
+
+_LAYER_ROUTES = (
+    Route("GET", "/2018-10-31/layers?find=LayerVersion", "GetLayerVersionByArn", _get_layer_version_by_arn),
+    Route("POST", "/2018-10-31/layers/{LayerName}/versions", "PublishLayerVersion", _publish_layer_version),
+    Route("GET", "/2018-10-31/layers/{LayerName}/versions", "ListLayerVersions", _list_layer_versions),
+    Route("GET", "/2018-10-31/layers", "ListLayers", _list_layers),
+    Route(
+        "GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", "GetLayerVersion", _get_layer_version
+    ),
+    Route(
+        "DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}", "DeleteLayerVersion",
+        _delete_layer_version,
+    ),
+)
+
+# --- end of layers ---------------------------------------------------------------
+
+
 # --- the table --------------------------------------------------------------------
 
 _FUNCTION = "/2015-03-31/functions/{FunctionName}"
@@ -559,12 +654,11 @@ _IMPLEMENTED = (
     Route(
         "DELETE", "/2015-03-31/event-source-mappings/{UUID}", "DeleteEventSourceMapping", _delete_event_source_mapping,
     ),
-)
+) + _LAYER_ROUTES
 
 # Every other operation of botocore's Lambda model (1.43.11), so a request for one
 # is told which operation it is. Routes with a required query come first.
 _NOT_IMPLEMENTED = """
-GET /2018-10-31/layers?find=LayerVersion GetLayerVersionByArn
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency?List=ALL ListProvisionedConcurrencyConfigs
 POST /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy AddLayerVersionPermission
 POST /2015-03-31/functions/{FunctionName}/policy AddPermission
@@ -576,7 +670,6 @@ DELETE /2025-11-30/capacity-providers/{CapacityProviderName} DeleteCapacityProvi
 DELETE /2020-04-22/code-signing-configs/{CodeSigningConfigArn} DeleteCodeSigningConfig
 DELETE /2020-06-30/functions/{FunctionName}/code-signing-config DeleteFunctionCodeSigningConfig
 DELETE /2021-10-31/functions/{FunctionName}/url DeleteFunctionUrlConfig
-DELETE /2018-10-31/layers/{LayerName}/versions/{VersionNumber} DeleteLayerVersion
 DELETE /2019-09-30/functions/{FunctionName}/provisioned-concurrency DeleteProvisionedConcurrencyConfig
 GET /2025-11-30/capacity-providers/{CapacityProviderName} GetCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn} GetCodeSigningConfig
@@ -587,7 +680,6 @@ GET /2020-06-30/functions/{FunctionName}/code-signing-config GetFunctionCodeSign
 GET /2024-08-31/functions/{FunctionName}/recursion-config GetFunctionRecursionConfig
 GET /2025-11-30/functions/{FunctionName}/function-scaling-config GetFunctionScalingConfig
 GET /2021-10-31/functions/{FunctionName}/url GetFunctionUrlConfig
-GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber} GetLayerVersion
 GET /2018-10-31/layers/{LayerName}/versions/{VersionNumber}/policy GetLayerVersionPolicy
 GET /2015-03-31/functions/{FunctionName}/policy GetPolicy
 GET /2019-09-30/functions/{FunctionName}/provisioned-concurrency GetProvisionedConcurrencyConfig
@@ -599,10 +691,7 @@ GET /2025-12-01/functions/{FunctionName}/durable-executions ListDurableExecution
 GET /2021-10-31/functions/{FunctionName}/urls ListFunctionUrlConfigs
 GET /2025-11-30/capacity-providers/{CapacityProviderName}/function-versions ListFunctionVersionsByCapacityProvider
 GET /2020-04-22/code-signing-configs/{CodeSigningConfigArn}/functions ListFunctionsByCodeSigningConfig
-GET /2018-10-31/layers/{LayerName}/versions ListLayerVersions
-GET /2018-10-31/layers ListLayers
 GET /2017-03-31/tags/{Resource} ListTags
-POST /2018-10-31/layers/{LayerName}/versions PublishLayerVersion
 PUT /2020-06-30/functions/{FunctionName}/code-signing-config PutFunctionCodeSigningConfig
 PUT /2024-08-31/functions/{FunctionName}/recursion-config PutFunctionRecursionConfig
 PUT /2025-11-30/functions/{FunctionName}/function-scaling-config PutFunctionScalingConfig

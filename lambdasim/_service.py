@@ -32,6 +32,9 @@ from ._esm import EventSourceMappings
 from ._faults import Faults
 from ._moto import MotoEndpoint
 from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
+from ._layers import LayerRegistry, unzipped_size
+from ._platform_log import LogSettings, Trace
+from ._roles import RoleRegistry
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -74,6 +77,7 @@ class LambdaSim:
         moto: bool = False,
         aws_endpoint_url: Optional[str] = None,
         event_source_polling: str = "background",
+        freeze_idle: bool = True,
         async_dispatch: str = "background",
     ) -> None:
         self.region = region
@@ -107,7 +111,7 @@ class LambdaSim:
         self._lock = threading.RLock()
         self._factory = EnvironmentFactory(
             self._zygote, region=region, private_tmp=private_tmp, enforce_memory=enforce_memory,
-            passthrough_env=passthrough_env,
+            passthrough_env=passthrough_env, freeze_idle=freeze_idle,
         )
         #: Where this simulator keeps extracted code and sandbox directories.
         self._workdir = self._factory.workdir
@@ -115,6 +119,10 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        self._layers = LayerRegistry(
+            region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
+        )
+        self._roles = RoleRegistry(account_id=account_id)
         if event_source_polling not in ("background", "manual"):
             raise InvalidParameterValueException(
                 "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
@@ -197,8 +205,10 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
-            function = FunctionRecord(config, package, new_revision(), timestamp())
+            function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
             self._functions[function_name] = function
             answer = describe(function, arn=self._arn(function_name), region=self.region, creating=True)
             if publish:
@@ -254,6 +264,8 @@ class LambdaSim:
         function = self._updatable(function_name, revision_id)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
+        # The new code and the layers must stay within the unzipped limit together.
+        self._resolve_layers(function.config, package, function.layers)
         with self._lock:
             self._begin_update(function)
             function.code = package
@@ -277,6 +289,9 @@ class LambdaSim:
         with self._lock:
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            if "layers" in changes:
+                function.layers = self._resolve_layers(config, function.code, function.layers)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
             self._begin_update(function)
             function.config = config
@@ -534,6 +549,9 @@ class LambdaSim:
         reason = faults.take("throttle", name)
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+        kms = faults.take("kms", name)
+        if kms is not None:
+            raise kms.exception(config.kms_key_arn, self.region, self.account_id)
         unreserved = self._concurrency.acquire(name)
         try:
             always_cold = self._always_cold or faults.always_cold(name)
@@ -550,6 +568,8 @@ class LambdaSim:
                 crash=faults.take("crash", name),
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
+                log_settings=LogSettings.of(config.logging_config),
+                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
             )
             try:
                 result = _invocation.run(env, request)
@@ -718,6 +738,98 @@ class LambdaSim:
     ) -> dict:
         self._check_open()
         return self._async.configs.list(function_name, marker, max_items)
+
+    # --- layers -------------------------------------------------------------
+    # Layer versions (docs/layers.md). The registry is lambdasim/_layers.py.
+
+    def publish_layer_version(
+        self,
+        layer_name: str,
+        *,
+        content: CodeSource,
+        description: str = "",
+        compatible_runtimes: Optional[List[str]] = None,
+        compatible_architectures: Optional[List[str]] = None,
+        license_info: Optional[str] = None,
+    ) -> dict:
+        """Publish a new version of a layer from a directory, a ``.zip`` file or zip bytes.
+
+        Returns AWS's ``PublishLayerVersion`` answer (``LayerVersionArn``, ``Version``, ...).
+        """
+        self._check_open()
+        version = self._layers.publish(
+            layer_name, content=content, created_date=timestamp(), description=description,
+            compatible_runtimes=compatible_runtimes or (),
+            compatible_architectures=compatible_architectures or (), license_info=license_info,
+        )
+        return version.describe()
+
+    def get_layer_version(self, layer_name: str, version_number: int) -> dict:
+        self._check_open()
+        return self._layers.get(layer_name, version_number).describe()
+
+    def get_layer_version_by_arn(self, arn: str) -> dict:
+        self._check_open()
+        return self._layers.get_by_arn(arn).describe()
+
+    def list_layer_versions(
+        self, layer_name: str, *, compatible_runtime: Optional[str] = None,
+        compatible_architecture: Optional[str] = None,
+    ) -> dict:
+        """``ListLayerVersions``: the layer's live versions, newest first."""
+        self._check_open()
+        versions = self._layers.list_versions(
+            layer_name, compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {"LayerVersions": [version.list_item() for version in versions]}
+
+    def list_layers(
+        self, *, compatible_runtime: Optional[str] = None, compatible_architecture: Optional[str] = None
+    ) -> dict:
+        """``ListLayers``: each layer with its latest (matching) version, by name."""
+        self._check_open()
+        layers = self._layers.list_layers(
+            compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {
+            "Layers": [
+                {"LayerName": name, "LayerArn": version.layer_arn, "LatestMatchingVersion": version.list_item()}
+                for name, version in layers
+            ]
+        }
+
+    def delete_layer_version(self, layer_name: str, version_number: int) -> None:
+        """Delete a version; functions that use it keep its content. A missing version is a silent success."""
+        self._check_open()
+        self._layers.delete(layer_name, version_number)
+
+    def _resolve_layers(self, config: FunctionConfig, package: CodePackage, in_use: tuple = ()) -> tuple:
+        if not config.layers:
+            return ()
+        # A callable's root is a whole project: its size means nothing (docs/layers.md).
+        own = 0 if package.handler is not None else unzipped_size(package.root)
+        return self._layers.resolve(
+            config.layers, code_unzipped=own, in_use=[layer.arn for layer in in_use]
+        )
+
+    # --- end of layers ---------------------------------------------------------
+
+    # --- roles ----------------------------------------------------------------
+
+    def register_role(
+        self, role: str, *, trust_policy: Optional[dict] = None, policies: Optional[list] = None
+    ) -> str:
+        """Make a role known, so functions that use it are checked as AWS checks them (docs/configuration.md).
+
+        ``role`` is a role ARN or a name (ARN in this simulator's account);
+        ``trust_policy`` a trust policy document (default: Lambda may assume the
+        role); ``policies`` permission policy documents or AWS managed policy
+        ARNs. Registering a role again replaces it. Returns the role ARN.
+        """
+        self._check_open()
+        return self._roles.register(role, trust_policy=trust_policy, policies=policies or ()).arn
+
+    # --- end of roles ------------------------------------------------------------
 
     # --- boto3 --------------------------------------------------------------
 
@@ -895,7 +1007,8 @@ class LambdaSim:
         if description is not None:
             config = attrs.evolve(config, description=description)
         version = FunctionRecord(
-            config, function.code, new_revision(), timestamp(), transition=None, version=number
+            config, function.code, new_revision(), timestamp(), transition=None, version=number,
+            layers=function.layers,
         )
         function.versions[number] = version
         function.published = snapshot
@@ -928,7 +1041,7 @@ class LambdaSim:
         if env is not None:
             return env
         config, code = record.active()
-        env = self._factory.create(config, code, version)
+        env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
         record.pool.add_busy(env)
         return env
 

@@ -86,12 +86,14 @@ def test_next_gives_the_event_with_lambdas_headers_byte_for_byte(sim):
     assert result.payload == {"echo": {"hello": "world"}}
     raw = raw_of(result, "next")
     deadline = re.search(rb"Lambda-Runtime-Deadline-Ms: (\d+)\r\n", raw).group(1)
+    trace = re.search(rb"Lambda-Runtime-Trace-Id: (Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0)\r\n", raw)
     body = b'{"hello":"world"}'
     assert raw == response("200 OK", body, [
         ("Content-Type", "application/json"),
         ("Lambda-Runtime-Aws-Request-Id", result.request_id),
         ("Lambda-Runtime-Deadline-Ms", deadline.decode()),
         ("Lambda-Runtime-Invoked-Function-Arn", "arn:aws:lambda:us-east-1:123456789012:function:probe"),
+        ("Lambda-Runtime-Trace-Id", trace.group(1).decode()),
     ])
     assert raw_of(result, "response") == ACCEPTED
 
@@ -112,7 +114,8 @@ def test_client_context_is_passed_as_json_text_and_empty_headers_are_left_out(si
     result = sim.invoke(name, {}, client_context={"custom": {"user": "u1"}})
     raw = raw_of(result, "next")
     assert b'\r\nLambda-Runtime-Client-Context: {"custom": {"user": "u1"}}\r\n' in raw
-    assert b"Cognito-Identity" not in raw and b"Trace-Id" not in raw and b"Tenant-Id" not in raw
+    assert b"Cognito-Identity" not in raw and b"Tenant-Id" not in raw
+    assert b"\r\nLambda-Runtime-Trace-Id: Root=1-" in raw  # every invoke carries a trace header
 
 
 def test_an_empty_payload_reaches_the_runtime_as_an_empty_object(sim):

@@ -644,7 +644,7 @@ def test_marker_unknown_fault_names_the_faults(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, latency, throttle, timeout*"]
+        ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, kms, latency, throttle, timeout*"]
     )
 
 

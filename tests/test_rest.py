@@ -85,6 +85,13 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
         ("PUT", "/2015-03-31/event-source-mappings/{UUID}"): "UpdateEventSourceMapping",
         ("DELETE", "/2015-03-31/event-source-mappings/{UUID}"): "DeleteEventSourceMapping",
+        # layers
+        ("GET", "/2018-10-31/layers?find=LayerVersion"): "GetLayerVersionByArn",
+        ("POST", "/2018-10-31/layers/{LayerName}/versions"): "PublishLayerVersion",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions"): "ListLayerVersions",
+        ("GET", "/2018-10-31/layers"): "ListLayers",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "GetLayerVersion",
+        ("DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "DeleteLayerVersion",
     }
 
 
@@ -133,10 +140,11 @@ def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basi
 
 
 def test_operations_told_apart_by_their_query_are_named_correctly(router):
-    _, _, by_arn = error_of(call(router, "GET", "/2018-10-31/layers", query="find=LayerVersion&Arn=x"))
-    _, _, layers = error_of(call(router, "GET", "/2018-10-31/layers"))
-    assert "GetLayerVersionByArn" in by_arn["Message"]
-    assert "ListLayers" in layers["Message"]
+    path = "/2019-09-30/functions/echo/provisioned-concurrency"
+    _, _, listing = error_of(call(router, "GET", path, query="List=ALL"))
+    _, _, single = error_of(call(router, "GET", path, query="Qualifier=1"))
+    assert "ListProvisionedConcurrencyConfigs" in listing["Message"]
+    assert "GetProvisionedConcurrencyConfig " in single["Message"]
 
 
 def test_asynchronous_invokes_answer_202_with_no_body_and_no_executed_version(router, basic):
@@ -197,7 +205,9 @@ def test_create_function_is_201_and_translates_pascal_case_members(router):
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert configuration["Architectures"] == ["arm64"]
     assert configuration["TracingConfig"] == {"Mode": "Active"}
-    assert configuration["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": "/aws/lambda/echo"}
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/echo",
+    }
 
 
 def test_an_environment_without_variables_is_an_empty_map(router):

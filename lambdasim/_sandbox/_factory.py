@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import threading
 import warnings
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from .. import _clock
 from .._code import CodePackage
@@ -27,7 +27,8 @@ class EnvironmentFactory:
     """
 
     def __init__(
-        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple
+        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple,
+        freeze_idle: bool = True,
     ) -> None:
         self.zygote = zygote
         self.region = region
@@ -35,6 +36,7 @@ class EnvironmentFactory:
         self.service_variables: Dict[str, str] = {}
         self.private_tmp = private_tmp
         self.enforce_memory = enforce_memory
+        self.freeze_idle = freeze_idle
         self._passthrough = passthrough_variables(passthrough_env)
         base = _workdir_base()
         _remove_abandoned_workdirs(base)
@@ -44,12 +46,20 @@ class EnvironmentFactory:
         self._warned_fallback = False
         #: ``AWS_ENDPOINT_URL_LAMBDA`` of new environments while a chaining server runs (``sim.serve(chain=True)``).
         self.lambda_endpoint: Optional[str] = None
+        #: The bottom layer of every /opt overlay (see linux.mount_layers).
+        self._empty = os.path.join(self.workdir, "empty")
+        os.mkdir(self._empty)
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def create(self, config: FunctionConfig, code: CodePackage, version: str) -> ExecutionEnvironment:
-        """A new (cold) environment for one version of a function."""
+    def create(
+        self, config: FunctionConfig, code: CodePackage, version: str, layers: Sequence[str] = ()
+    ) -> ExecutionEnvironment:
+        """A new (cold) environment for one version of a function.
+
+        ``layers`` are the directories laid out under ``/opt``, in the function's order.
+        """
         self.zygote.start()
         private = self.private_tmp and not self.zygote.namespace_problem
         if self.private_tmp and not private and not self._warned_fallback:
@@ -82,16 +92,25 @@ class EnvironmentFactory:
             service_variables=self.service_variables,
             lambda_endpoint=self.lambda_endpoint,
         )
+        logging_config = config.logging_config or {}
+        if logging_config.get("LogFormat") == "JSON":
+            # What Lambda tells the runtime in JSON mode (spec §5.3); the platform's value wins.
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = logging_config.get("ApplicationLogLevel", "INFO")
         spec = {
             "handler": config.handler,
             "runtime": config.runtime,
             "task_root": task_root,
             "env": env,
-            "sys_path": python_path(config.runtime, config.environment, task_root),
+            "sys_path": python_path(
+                config.runtime, config.environment, task_root, None if private or not layers else layers
+            ),
             "drop_sys_path": [RUNTIME_DIR],
             "sandbox": {
                 "mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds,
                 "staging_root": os.path.join(self.workdir, "paths"),
+                "layers": list(layers) if private else [],
+                "empty_dir": self._empty,
             },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
@@ -103,6 +122,7 @@ class EnvironmentFactory:
         return kind(
             zygote=self.zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
             version=version, memory_limit_mb=config.memory_size if self.enforce_memory else None,
+            freeze_idle=self.freeze_idle,
         )
 
     def _staging_dir(self, code_root: str) -> str:

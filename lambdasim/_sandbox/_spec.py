@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 #: Harmless credentials so a handler can never reach real AWS with the developer's keys.
 FAKE_CREDENTIALS = {
@@ -95,8 +95,15 @@ def environment_variables(
     return env
 
 
-def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_root: str) -> list:
-    """The entries the runtime puts before the interpreter's own ``sys.path`` (spec §8)."""
+def python_path(
+    runtime: str, user_variables: Optional[Mapping[str, str]], task_root: str,
+    layer_roots: Optional[Sequence[str]] = None,
+) -> list:
+    """The entries the runtime puts before the interpreter's own ``sys.path`` (spec §8).
+
+    ``layer_roots`` stand in for ``/opt`` where it cannot be private (no
+    namespaces): each layer's directories, later layers first.
+    """
     entries = [task_root]
     if user_variables and "PYTHONPATH" in user_variables:
         # The interpreter would have read PYTHONPATH at start-up; the zygote
@@ -104,7 +111,13 @@ def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_
         entries += [entry for entry in user_variables["PYTHONPATH"].split(":") if entry]
     else:
         major, minor = _version_tuple(runtime)
-        entries += [f"/opt/python/lib/python{major}.{minor}/site-packages", "/opt/python"]
+        site = f"python/lib/python{major}.{minor}/site-packages"
+        if layer_roots is None:
+            entries += [f"/opt/{site}", "/opt/python"]
+        else:
+            roots = list(reversed(layer_roots))
+            entries += [os.path.join(root, site) for root in roots]
+            entries += [os.path.join(root, "python") for root in roots]
     return entries
 
 
