@@ -156,16 +156,6 @@ def text(document: Mapping[str, Any], member: str) -> Optional[str]:
     return value
 
 
-def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
-    """The keywords of Put/UpdateFunctionEventInvokeConfig for the members present."""
-    members = {
-        "MaximumRetryAttempts": "maximum_retry_attempts",
-        "MaximumEventAgeInSeconds": "maximum_event_age_in_seconds",
-        "DestinationConfig": "destination_config",
-    }
-    return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}
-
-
 # --- layers ---------------------------------------------------------------------
 
 LAYER_CONTENT_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion")
@@ -183,3 +173,13 @@ def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
     return {
         keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
     }
+
+
+def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """The keywords of Put/UpdateFunctionEventInvokeConfig for the members present."""
+    members = {
+        "MaximumRetryAttempts": "maximum_retry_attempts",
+        "MaximumEventAgeInSeconds": "maximum_event_age_in_seconds",
+        "DestinationConfig": "destination_config",
+    }
+    return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}

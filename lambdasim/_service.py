@@ -141,6 +141,10 @@ class LambdaSim:
         self.aws_endpoint_url = aws_endpoint_url
         if aws_endpoint_url is not None:
             self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            # Dead-letter queues and destinations that are SQS queues or SNS topics
+            # get their messages at the endpoint too, so the test reads them with boto3.
+            self._async.sinks.forward = self._forward_delivery
         self._event_sources = EventSourceMappings(
             region=region, account=account_id, resolve_function=self._function_arn,
             invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
@@ -899,6 +903,30 @@ class LambdaSim:
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
         )
+
+    def _forward_delivery(self, delivery: Any) -> None:
+        """Send an asynchronous delivery on to the SQS queue or SNS topic of that ARN at the endpoint.
+
+        As on AWS, a delivery that fails (the queue or topic does not exist) is
+        dropped; ``sim.sink(arn)`` still shows it.
+        """
+        service = delivery.service
+        parts = delivery.arn.split(":")
+        try:
+            if service == "sqs":
+                sqs = self._aws_client("sqs")
+                url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=delivery.body, MessageAttributes={
+                    name: {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+                    for name, value in delivery.attributes.items()
+                })
+            elif service == "sns":
+                self._aws_client("sns").publish(TopicArn=delivery.arn, Message=delivery.body, MessageAttributes={
+                    name: {"DataType": value["Type"], "StringValue": value["Value"]}
+                    for name, value in delivery.attributes.items()
+                })
+        except Exception:  # noqa: BLE001 - botocore's errors: dropped, as AWS drops them (DeadLetterErrors)
+            pass
 
     def _check_open(self) -> None:
         if self._closed:
