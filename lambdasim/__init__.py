@@ -22,9 +22,11 @@ from ._config import FunctionConfig
 from ._destinations import Delivery
 from ._faults import Faults
 from ._result import FunctionError, Invocation, InvokeResult
+from ._sample_events import sample_event
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
 from ._service import LambdaSim
+from ._template import Stack, TemplateError
 
 __all__ = [
     "AccessDeniedException",
@@ -50,9 +52,12 @@ __all__ = [
     "ResourceConflictException",
     "ResourceNotFoundException",
     "ServiceException",
+    "Stack",
+    "TemplateError",
     "TooManyRequestsException",
     "ValidationException",
     "Zygote",
+    "sample_event",
 ]
 
 __version__ = "0.1.0"

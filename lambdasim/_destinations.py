@@ -18,7 +18,7 @@ import json
 import threading
 import time
 import uuid
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import attrs
 
@@ -78,10 +78,14 @@ class Sinks:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._by_arn: Dict[str, List[Delivery]] = {}
+        #: Also hands each delivery to an AWS endpoint (moto's server), when set.
+        self.forward: Optional[Callable[[Delivery], None]] = None
 
     def deliver(self, delivery: Delivery) -> None:
         with self._lock:
             self._by_arn.setdefault(delivery.arn, []).append(delivery)
+        if self.forward is not None:
+            self.forward(delivery)
 
     def get(self, arn: str) -> List[Delivery]:
         with self._lock:

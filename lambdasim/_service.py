@@ -14,6 +14,7 @@ import attrs
 from . import _alias, _arn, _async, _clock, _errors, _invocation
 from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
+from ._options import check_simulator_options
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
@@ -80,9 +81,16 @@ class LambdaSim:
         freeze_idle: bool = True,
         async_dispatch: str = "background",
     ) -> None:
+        check_simulator_options(
+            region=region, account_id=account_id, idle_timeout=idle_timeout, concurrency_limit=concurrency_limit,
+            minimum_unreserved=minimum_unreserved, init_timeout=init_timeout, private_tmp=private_tmp,
+            enforce_memory=enforce_memory,
+        )
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
+        #: The templates loaded with ``load_template``/``from_template``, oldest first.
+        self.stacks: List[Any] = []
         self._init_timeout = init_timeout
         if cold_start not in ("reuse", "always"):
             raise InvalidParameterValueException(
@@ -141,6 +149,10 @@ class LambdaSim:
         self.aws_endpoint_url = aws_endpoint_url
         if aws_endpoint_url is not None:
             self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            # Dead-letter queues and destinations that are SQS queues or SNS topics
+            # get their messages at the endpoint too, so the test reads them with boto3.
+            self._async.sinks.forward = self._forward_delivery
         self._event_sources = EventSourceMappings(
             region=region, account=account_id, resolve_function=self._function_arn,
             invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
@@ -181,6 +193,50 @@ class LambdaSim:
 
     def __repr__(self) -> str:
         return f"<LambdaSim region={self.region!r} functions={sorted(self._functions)!r}>"
+
+    # --- templates ----------------------------------------------------------
+
+    @classmethod
+    def from_template(
+        cls,
+        path: "str | os.PathLike[str]",
+        *,
+        parameters: Optional[Dict[str, Any]] = None,
+        code_locations: Optional[Dict[str, Any]] = None,
+        stack_name: Optional[str] = None,
+        **options: Any,
+    ) -> "LambdaSim":
+        """A new simulator holding the functions of a CloudFormation/SAM template (docs/templates.md).
+
+        ``options`` are ``LambdaSim()``'s keywords; ``sim.stacks[-1]`` is the loaded ``Stack``.
+        """
+        sim = cls(**options)
+        try:
+            sim.load_template(path, parameters=parameters, code_locations=code_locations, stack_name=stack_name)
+        except BaseException:
+            sim.close()
+            raise
+        return sim
+
+    def load_template(
+        self,
+        path: "str | os.PathLike[str]",
+        *,
+        parameters: Optional[Dict[str, Any]] = None,
+        code_locations: Optional[Dict[str, Any]] = None,
+        stack_name: Optional[str] = None,
+        environment_overrides: Optional[Dict[str, Any]] = None,
+    ) -> Any:
+        """Create a template's functions (and versions, aliases, layers) here; return its ``Stack``."""
+        from ._template import DEFAULT_STACK_NAME, load_template
+
+        self._check_open()
+        stack = load_template(
+            self, path, parameters=parameters, code_locations=code_locations,
+            stack_name=stack_name or DEFAULT_STACK_NAME, environment_overrides=environment_overrides,
+        )
+        self.stacks.append(stack)
+        return stack
 
     # --- control plane ------------------------------------------------------
 
@@ -569,7 +625,9 @@ class LambdaSim:
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
                 log_settings=LogSettings.of(config.logging_config),
-                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
+                # Active tracing: the sampled header the REPORT's XRAY line names. Otherwise
+                # the runtime makes the unsampled header itself (nothing else needs it).
+                trace=Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,
             )
             try:
                 result = _invocation.run(env, request)
@@ -899,6 +957,30 @@ class LambdaSim:
             aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
             aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
         )
+
+    def _forward_delivery(self, delivery: Any) -> None:
+        """Send an asynchronous delivery on to the SQS queue or SNS topic of that ARN at the endpoint.
+
+        As on AWS, a delivery that fails (the queue or topic does not exist) is
+        dropped; ``sim.sink(arn)`` still shows it.
+        """
+        service = delivery.service
+        parts = delivery.arn.split(":")
+        try:
+            if service == "sqs":
+                sqs = self._aws_client("sqs")
+                url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=delivery.body, MessageAttributes={
+                    name: {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+                    for name, value in delivery.attributes.items()
+                })
+            elif service == "sns":
+                self._aws_client("sns").publish(TopicArn=delivery.arn, Message=delivery.body, MessageAttributes={
+                    name: {"DataType": value["Type"], "StringValue": value["Value"]}
+                    for name, value in delivery.attributes.items()
+                })
+        except Exception:  # noqa: BLE001 - botocore's errors: dropped, as AWS drops them (DeadLetterErrors)
+            pass
 
     def _check_open(self) -> None:
         if self._closed:

@@ -21,6 +21,7 @@ from lambdasim import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning")
+pytest_plugins = ["pytester"]
 
 APP = str(Path(__file__).parent / "handlers" / "moto_app")
 REGION = "us-east-1"
@@ -308,3 +309,56 @@ def test_mappings_through_boto3_and_the_rest_routes(sim):
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as raised:
         lam.get_event_source_mapping(UUID=created["UUID"])
     assert raised.value.response["Error"]["Message"] == "The resource you requested does not exist."
+
+
+# --- asynchronous deliveries into moto ------------------------------------------------
+
+
+def test_dead_letter_and_destination_messages_reach_moto_queues_and_topics(sim):
+    sqs, dlq_url, dlq_arn = queue("failures")
+    _, success_url, success_arn = queue("successes")
+    sns = boto3.client("sns", region_name=REGION)
+    topic = sns.create_topic(Name="failed-orders")["TopicArn"]
+    _, topic_queue_url, topic_queue_arn = queue("topic-copy")
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=topic_queue_arn,
+                  Attributes={"RawMessageDelivery": "true"})
+    sim.create_function("fail", handler="app.raise_error", code=APP, dead_letter_config={"TargetArn": dlq_arn})
+    sim.create_function("ok", handler="app.echo", code="tests/handlers/basic")
+    sim.put_function_event_invoke_config("fail", maximum_retry_attempts=0,
+                                         destination_config={"OnFailure": {"Destination": topic}})
+    sim.put_function_event_invoke_config("ok", destination_config={"OnSuccess": {"Destination": success_arn}})
+
+    sim.invoke("fail", {"order": 1}, invocation_type="Event")
+    sim.invoke("ok", {"order": 2}, invocation_type="Event")
+    sim.drain()
+
+    (dead,) = sqs.receive_message(QueueUrl=dlq_url, MessageAttributeNames=["All"])["Messages"]
+    assert json.loads(dead["Body"]) == {"order": 1}
+    assert dead["MessageAttributes"]["ErrorCode"] == {"StringValue": "200", "DataType": "Number"}
+    assert dead["MessageAttributes"]["ErrorMessage"]["StringValue"] == "always fails"
+    (success,) = sqs.receive_message(QueueUrl=success_url)["Messages"]
+    assert json.loads(success["Body"])["requestContext"]["condition"] == "Success"
+    assert json.loads(success["Body"]) == sim.sink(success_arn)[0].payload
+    (published,) = sqs.receive_message(QueueUrl=topic_queue_url)["Messages"]
+    assert json.loads(published["Body"])["requestContext"]["condition"] == "RetriesExhausted"
+
+
+def test_the_marker_gives_the_fixture_moto(pytester):
+    pytester.makepyfile(f"""
+        import boto3, pytest
+        from moto import mock_aws
+
+        @pytest.fixture
+        def aws():
+            with mock_aws():
+                yield
+
+        @pytest.mark.filterwarnings("ignore::DeprecationWarning")
+        @pytest.mark.lambdasim(moto=True)
+        def test_handler_sees_the_bucket(aws, lambda_sim):
+            boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="seen-by-handler")
+            lambda_sim.create_function("env", handler="app.env", code={str(Path(__file__).parent / "handlers" / "basic")!r})
+            assert lambda_sim.invoke("env").payload["AWS_ENDPOINT_URL"] == lambda_sim.aws_endpoint_url
+    """)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1)
