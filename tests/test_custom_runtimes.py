@@ -22,6 +22,9 @@ from conftest import HANDLERS
 from lambdasim import LambdaSim
 
 CUSTOM = HANDLERS / "custom"
+#: The interpreter bootstraps run, by its real path: a virtualenv's ``bin/python`` may
+#: live under the host's /tmp (a checkout there), which the private /tmp hides.
+PYTHON = os.path.realpath(sys.executable)
 PROBE = CUSTOM / "probe"
 _DATE = re.compile(rb"\r\nDate: [A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT\r\n")
 _UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -52,7 +55,7 @@ def forbidden(current, wanted):
 def probe(sim, name="probe", environment=None, runtime="provided.al2023", code=PROBE, **settings):
     sim.create_function(
         name, handler="any:thing/goes", code=str(code), runtime=runtime,
-        environment={"PROBE_PYTHON": sys.executable, **(environment or {})}, **settings,
+        environment={"PROBE_PYTHON": PYTHON, **(environment or {})}, **settings,
     )
     return name
 
@@ -564,10 +567,31 @@ def test_a_shell_bootstrap_using_curl(sim):
     assert not second.cold_start
 
 
-def test_awslambdaric_runs_a_python_handler(sim):
+@pytest.fixture
+def ric_code(tmp_path):
+    """tests/handlers/custom/ric with awslambdaric and its dependencies vendored, as in a Lambda package.
+
+    Installed packages may be under the host's /tmp (a virtualenv there), hidden by the
+    private /tmp; the code directory is always visible to the runtime.
+    """
     pytest.importorskip("awslambdaric")
-    environment = {"PROBE_PYTHON": sys.executable}
-    sim.create_function("ric", handler="app.handler", code=str(CUSTOM / "ric"), runtime="provided.al2023",
+    import importlib
+
+    code = tmp_path / "ric"
+    shutil.copytree(CUSTOM / "ric", code, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("awslambdaric", "runtime_client", "simplejson", "snapshot_restore_py"):
+        module = importlib.import_module(name)
+        source = Path(module.__file__)
+        if source.name == "__init__.py":
+            shutil.copytree(source.parent, code / source.parent.name, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(source, code / source.name)
+    return str(code)
+
+
+def test_awslambdaric_runs_a_python_handler(sim, ric_code):
+    environment = {"PROBE_PYTHON": PYTHON}
+    sim.create_function("ric", handler="app.handler", code=ric_code, runtime="provided.al2023",
                         environment=environment, memory_size=256)
     result = sim.invoke("ric", {"k": "v"})
     assert result.function_error is None
@@ -576,10 +600,9 @@ def test_awslambdaric_runs_a_python_handler(sim):
     assert not sim.invoke("ric", {}).cold_start
 
 
-def test_awslambdaric_reports_a_handler_exception(sim):
-    pytest.importorskip("awslambdaric")
-    sim.create_function("ric-fails", handler="app.fails", code=str(CUSTOM / "ric"), runtime="provided.al2023",
-                        environment={"PROBE_PYTHON": sys.executable})
+def test_awslambdaric_reports_a_handler_exception(sim, ric_code):
+    sim.create_function("ric-fails", handler="app.fails", code=ric_code, runtime="provided.al2023",
+                        environment={"PROBE_PYTHON": PYTHON})
     result = sim.invoke("ric-fails", {})
     assert result.function_error == "Unhandled"
     document = result.payload
@@ -588,10 +611,9 @@ def test_awslambdaric_reports_a_handler_exception(sim):
     assert "[ERROR] ValueError: bad input" in result.logs
 
 
-def test_awslambdaric_reports_an_import_error_through_init_error(sim):
-    pytest.importorskip("awslambdaric")
-    sim.create_function("ric-missing", handler="nowhere.handler", code=str(CUSTOM / "ric"),
-                        runtime="provided.al2023", environment={"PROBE_PYTHON": sys.executable})
+def test_awslambdaric_reports_an_import_error_through_init_error(sim, ric_code):
+    sim.create_function("ric-missing", handler="nowhere.handler", code=ric_code,
+                        runtime="provided.al2023", environment={"PROBE_PYTHON": PYTHON})
     result = sim.invoke("ric-missing", {})
     assert result.function_error == "Unhandled"
     assert result.payload == {
