@@ -14,6 +14,7 @@ from ._errors import (
 )
 from ._config import FunctionConfig
 from ._faults import Faults
+from ._inline import InlineModeWarning
 from ._result import FunctionError, Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
@@ -25,6 +26,7 @@ __all__ = [
     "Faults",
     "FunctionConfig",
     "FunctionError",
+    "InlineModeWarning",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "Invocation",

@@ -28,6 +28,8 @@ class FunctionRecord:
     #: update InProgress; the next read sees Active/Successful with a new
     #: RevisionId, as AWS's state change gives one (spec controlplane §3).
     transition: Optional[str] = "creating"
+    #: lambdasim's debug mode for this function (not an AWS member): None follows the simulator.
+    inline: Optional[bool] = None
 
 
 def touch(function: FunctionRecord) -> None:

@@ -5,6 +5,8 @@ One ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
 per test, and a failing test's report gets the logs of the invocations it made.
 Defaults come from ini options and ``LAMBDASIM_*`` environment variables;
 precedence is marker > ini option > environment variable > ``LambdaSim``'s default.
+``--lambdasim-inline`` (debug mode, docs/debugging.md) makes ``inline=True`` the
+default for the run, over the ini option and the variable; a marker still wins.
 """
 
 from __future__ import annotations
@@ -25,6 +27,13 @@ DEFAULT_LOG_LIMIT = 8192
 MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"}))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
 FAULT_KINDS = ("cold_start", "crash", "init_error", "latency", "throttle", "timeout")
+
+#: The report header of a run in inline mode: the differences, once (InlineModeWarning is ignored).
+INLINE_HEADER = (
+    "lambdasim: inline mode: handlers run in this process, in the test's thread; unlike real environments: "
+    "no private /tmp, no hard kill on timeout, memory_size not enforced, invocations serialised, "
+    "sys.exit()/os._exit() do not end a process (docs/debugging.md)"
+)
 
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
@@ -69,6 +78,7 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "enforce_memory": (_boolean, "true or false"),
     "idle_timeout": (_number(0, none=True), "a number of seconds >= 0, or 'none'"),
     "init_timeout": (_number(0), "a number of seconds >= 0"),
+    "inline": (_boolean, "true or false"),
     "log_limit": (_number(0, integer=True), "a number of bytes >= 0 (0: no logs in reports)"),
     "private_tmp": (_boolean, "true or false"),
     "region": (_matching(r"[a-z]{2}(-[a-z]+)+-\d+"), "a region name such as 'eu-west-1'"),
@@ -78,6 +88,11 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (_, rule) in SETTINGS.items():
         parser.addini(f"lambdasim_{name}", f"lambdasim: default {name}, {rule} (env LAMBDASIM_{name.upper()})")
+    parser.getgroup("lambdasim").addoption(
+        "--lambdasim-inline", action="store_true", default=False, dest="lambdasim_inline",
+        help="lambdasim: run handlers in the test process (debug mode: breakpoint(), pdb, IDE debuggers "
+        "and mock.patch reach them; see docs/debugging.md). Same as lambdasim_inline = true.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -87,8 +102,20 @@ def pytest_configure(config: pytest.Config) -> None:
         f"e.g. idle_timeout=30, cold_start='always'; the options are: {', '.join(MARKER_OPTIONS)}",
     )
     defaults = _read_settings(config)
+    if config.getoption("lambdasim_inline", False):
+        defaults["inline"] = True
+    if defaults.get("inline"):
+        # The run asked for the debug mode: its differences are listed once in the
+        # header instead of warned about in every test (filterwarnings = error would fail them).
+        config.addinivalue_line("filterwarnings", "ignore::lambdasim.InlineModeWarning")
     config.stash[_LOG_LIMIT] = defaults.pop("log_limit", DEFAULT_LOG_LIMIT)
     config.stash[_DEFAULTS] = defaults
+
+
+def pytest_report_header(config: pytest.Config) -> List[str]:
+    if not config.stash.get(_DEFAULTS, {}).get("inline"):
+        return []
+    return [INLINE_HEADER]
 
 
 def _read_settings(config: pytest.Config) -> Dict[str, Any]:

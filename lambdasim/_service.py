@@ -26,6 +26,7 @@ from ._errors import (
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
 from ._faults import Faults
 from ._function import FunctionRecord, describe, new_revision, timestamp, touch
+from ._inline import InlineEnvironments
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -62,6 +63,7 @@ class LambdaSim:
         enforce_memory: bool = True,
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
         cold_start: str = "reuse",
+        inline: bool = False,
     ) -> None:
         self.region = region
         self.account_id = account_id
@@ -91,6 +93,11 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        #: Debug mode (docs/debugging.md): handlers run in this process unless a function says otherwise.
+        self._inline = _check_inline("inline", inline, optional=False)
+        self._inline_environments = InlineEnvironments(
+            region=region, workdir=self._workdir, passthrough_env=passthrough_env
+        )
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -128,6 +135,7 @@ class LambdaSim:
     ) -> dict:
         """Create a function; return its ``FunctionConfiguration`` as AWS does (State ``Pending``)."""
         self._check_open()
+        inline = _check_inline("inline", settings.pop("inline", None))
         package = self._load_code(code)
         handler = handler if handler is not None else package.handler
         if handler is None:
@@ -142,6 +150,7 @@ class LambdaSim:
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
             function = FunctionRecord(config, package, new_revision(), timestamp())
+            function.inline = inline
             self._functions[function_name] = function
             return describe(function, arn=self._arn(function.config.function_name), region=self.region)
 
@@ -190,8 +199,10 @@ class LambdaSim:
         function, _, _ = self._lookup(function_name, None)
         if "function_name" in changes:
             raise InvalidParameterValueException("'function_name' cannot be changed by an update")
+        inline = _check_inline("inline", changes.pop("inline", function.inline))
         _check_settings("update_function_configuration", changes)
         with self._lock:
+            function.inline = inline
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
@@ -451,7 +462,9 @@ class LambdaSim:
             old.close()
         if env is not None:
             return env
-        env = self._factory.create(function.config, function.code, version)
+        inline = self._inline if function.inline is None else function.inline
+        factory = self._inline_environments if inline else self._factory
+        env = factory.create(function.config, function.code, version)
         function.pool.add_busy(env)
         return env
 
@@ -470,6 +483,15 @@ class LambdaSim:
 
 
 _SETTINGS = tuple(field.name for field in attrs.fields(FunctionConfig) if field.name not in ("function_name",))
+
+
+def _check_inline(name: str, value: Any, optional: bool = True) -> Optional[bool]:
+    """``inline`` is lambdasim's own switch (not an AWS member): True, False, or None to follow the simulator."""
+    if not isinstance(value, bool) and not (optional and value is None):
+        raise InvalidParameterValueException(
+            f"'{name}' must be {'True, False or None' if optional else 'True or False'} (got {value!r})"
+        )
+    return value
 
 
 def _check_settings(operation: str, settings: dict) -> None:
