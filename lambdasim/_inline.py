@@ -27,6 +27,7 @@ What cannot be the same (docs/debugging.md) is said once per simulator by an
 
 from __future__ import annotations
 
+import bdb
 import importlib
 import io
 import logging
@@ -341,6 +342,9 @@ class InlineEnvironment(ExecutionEnvironment):
             modules[name] = module
 
     def _drop_modules(self) -> None:
+        self._handler = None
+        if not self._modules:
+            return  # Nothing to give back: no need to wait for another thread's call.
         with _LOCK:
             modules = sys.modules
             for name, module in self._modules.items():
@@ -367,7 +371,8 @@ class _Call:
 
     def __enter__(self) -> "_Call":
         if not _LOCK.acquire(blocking=False):
-            self.pending.append(("serialised", {}))
+            # Said before waiting: the wait may be long (another thread at a breakpoint).
+            self.env._warn("serialised")
             _LOCK.acquire()
         try:
             self._swap_in()
@@ -458,7 +463,18 @@ class _Call:
         """
         self.debugged = True
         sys.stdout, sys.stderr = self.saved_streams
-        return self.saved_hook(*args, **kwargs)
+        me = sys._getframe()
+        # The hook arms its debugger at its caller, this frame. Its lines must not stop
+        # there: the debugger is moved to the handler's frame, where the prompt shows
+        # the line after breakpoint().
+        me.f_trace_lines = False
+        answer = self.saved_hook(*args, **kwargs)
+        debugger = getattr(sys.gettrace(), "__self__", None)
+        if isinstance(debugger, bdb.Bdb):
+            sys.settrace(None)
+            me.f_trace = None
+            debugger.set_trace(me.f_back)
+        return answer
 
     # --- outcomes -----------------------------------------------------------
 

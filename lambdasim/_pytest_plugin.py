@@ -15,11 +15,12 @@ import difflib
 import inspect
 import os
 import re
+import warnings
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
-from lambdasim import LambdaSim, Zygote
+from lambdasim import InlineModeWarning, LambdaSim, Zygote
 
 #: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
@@ -104,12 +105,18 @@ def pytest_configure(config: pytest.Config) -> None:
     defaults = _read_settings(config)
     if config.getoption("lambdasim_inline", False):
         defaults["inline"] = True
-    if defaults.get("inline"):
-        # The run asked for the debug mode: its differences are listed once in the
-        # header instead of warned about in every test (filterwarnings = error would fail them).
-        config.addinivalue_line("filterwarnings", "ignore::lambdasim.InlineModeWarning")
     config.stash[_LOG_LIMIT] = defaults.pop("log_limit", DEFAULT_LOG_LIMIT)
     config.stash[_DEFAULTS] = defaults
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """In a run that asked for the debug mode, its differences are listed once in the header
+    instead of warned about in every test, where ``filterwarnings = error`` or ``-W error``
+    would fail them. The filter goes inside pytest's own for the test, so it wins over those."""
+    if item.config.stash[_DEFAULTS].get("inline"):
+        warnings.filterwarnings("ignore", category=InlineModeWarning)
+    yield
 
 
 def pytest_report_header(config: pytest.Config) -> List[str]:

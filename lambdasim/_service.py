@@ -74,6 +74,7 @@ class LambdaSim:
                 f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
             )
         #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
+        _check_inline("inline", inline, optional=False)
         self.faults = Faults()
         #: ``cold_start="always"``: a setting of the simulator, not a fault (clear() keeps it).
         self._always_cold = cold_start == "always"
@@ -94,7 +95,7 @@ class LambdaSim:
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
         #: Debug mode (docs/debugging.md): handlers run in this process unless a function says otherwise.
-        self._inline = _check_inline("inline", inline, optional=False)
+        self._inline = inline
         self._inline_environments = InlineEnvironments(
             region=region, workdir=self._workdir, passthrough_env=passthrough_env
         )
