@@ -468,7 +468,16 @@ class _Call:
         # there: the debugger is moved to the handler's frame, where the prompt shows
         # the line after breakpoint().
         me.f_trace_lines = False
-        answer = self.saved_hook(*args, **kwargs)
+        # The test's PYTHONBREAKPOINT chooses the debugger, not the function's variables.
+        choice = self.saved_environ.get("PYTHONBREAKPOINT")
+        added = choice is not None and "PYTHONBREAKPOINT" not in os.environ
+        if added:
+            os.environ["PYTHONBREAKPOINT"] = choice
+        try:
+            answer = self.saved_hook(*args, **kwargs)
+        finally:
+            if added:
+                os.environ.pop("PYTHONBREAKPOINT", None)
         debugger = getattr(sys.gettrace(), "__self__", None)
         if isinstance(debugger, bdb.Bdb):
             sys.settrace(None)

@@ -6,11 +6,14 @@ The behaviour both modes share is tested in test_modes.py, in both modes.
 import importlib.util
 import logging
 import os
+import re
+import subprocess
 import sys
 import tempfile
 import textwrap
 import threading
 import warnings
+from pathlib import Path
 from unittest import mock
 
 import pytest
@@ -447,3 +450,51 @@ def test_inline_warnings_under_pytest_with_a_plain_simulator(project):
     )
     _run(project, "-W", "error", "-k", "plain").assert_outcomes(passed=1)
 
+
+
+# --- docs/debugging.md -------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "debugging.md"
+
+
+def _doc_examples():
+    text = DOCS.read_text()
+    for match in re.finditer(r"^```python\n(.*?)^```$", text, re.M | re.S):
+        yield pytest.param(match.group(1), id=f"debugging:{text.count(chr(10), 0, match.start()) + 1}")
+
+
+@pytest.mark.parametrize("code", list(_doc_examples()))
+def test_debugging_docs_example_passes_under_lambdasim_inline(pytester, code):
+    pytester.makepyfile(test_example=code)
+    result = _run(pytester, "--lambdasim-inline", "-W", "error")
+    assert result.ret == 0, result.stdout.str()
+    assert result.parseoutcomes()["passed"] >= 1
+
+
+def test_debugging_docs_list_every_difference_the_warnings_name():
+    from lambdasim._inline import DIFFERENCES
+
+    text = DOCS.read_text()
+    table = text[text.index("## What is different"):text.index("Differences that no warning")]
+    assert re.findall(r"^\| `(\w+)` \|", table, re.M) == list(DIFFERENCES)
+
+
+def test_the_test_processes_pythonbreakpoint_chooses_the_debugger():
+    script = textwrap.dedent(
+        f"""
+        import warnings
+        from lambdasim import InlineModeWarning, LambdaSim
+
+        warnings.simplefilter("ignore", InlineModeWarning)
+        with LambdaSim(inline=True) as sim:
+            sim.create_function("debug", handler="app.debug_me", code={str(INLINE)!r})
+            print("result", sim.invoke("debug", {{"value": 4}}).payload)
+        """
+    )
+    env = {**os.environ, "PYTHONBREAKPOINT": "0"}
+    completed = subprocess.run(
+        [sys.executable, "-W", "error", "-c", script], env=env, stdin=subprocess.DEVNULL,
+        capture_output=True, text=True, timeout=60,
+    )
+    assert completed.returncode == 0, completed.stderr
+    assert completed.stdout == "result 8\n"  # breakpoint() did nothing: no prompt
