@@ -234,7 +234,8 @@ class InlineEnvironment(ExecutionEnvironment):
                 )
                 result = self._handler(event, context)
             except Exception as exc:
-                return call.error(_error_document(exc, request_id), not utf8, deadline)
+                exc = _without_this_frame(exc)
+                return call.error(errors.error_document(exc, request_id), not utf8, deadline, exc)
             except BaseException as exc:
                 exited = call.exited(exc)
                 if exited is None:
@@ -243,7 +244,8 @@ class InlineEnvironment(ExecutionEnvironment):
             try:
                 payload = marshal.encode_result(result, ensure_ascii=not utf8)
             except Exception as exc:
-                return call.error(errors.marshal_error_document(exc, request_id), not utf8, deadline)
+                exc = _without_this_frame(exc)
+                return call.error(errors.marshal_error_document(exc, request_id), not utf8, deadline, exc)
             if call.late(deadline):
                 return call.reply(Outcome.TIMEOUT)
             reply = {"op": "result", "maxrss_kb": rss_kb()}
@@ -269,16 +271,14 @@ class InlineEnvironment(ExecutionEnvironment):
 
     # --- modules ------------------------------------------------------------
 
-def _error_document(exc: Exception, request_id: str) -> dict:
-    """The error document, its stack starting at the handler (not at this module's frame)."""
+def _without_this_frame(exc: BaseException) -> BaseException:
+    """``exc`` with its traceback starting at the handler: this module's frame, which
+    called it, is no frame of the handler's (the runtime's own frames are left out of
+    error documents the same way), nor one a debugger should show."""
     tb = exc.__traceback__
-    if tb is None or tb.tb_next is None:
-        return errors.error_document(exc, request_id)
-    exc.__traceback__ = tb.tb_next
-    try:
-        return errors.error_document(exc, request_id)
-    finally:
-        exc.__traceback__ = tb
+    if tb is not None and tb.tb_next is not None and tb.tb_frame.f_code.co_filename == __file__:
+        exc.__traceback__ = tb.tb_next
+    return exc
 
 
 def _caller_stacklevel() -> int:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 #: sys.modules are the process's. Re-entrant, so a handler may invoke another function.
 LOCK = threading.RLock()
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+_PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 
 
 class RuntimeExit(BaseException):
@@ -70,8 +71,9 @@ class Call:
             self._swap_out()
         finally:
             LOCK.release()
-        for difference, details in self.pending:
-            self.env._warn(difference, **details)
+        if exc_info[0] is None:  # A warning must not replace an exception on its way out.
+            for difference, details in self.pending:
+                self.env._warn(difference, **details)
 
     # --- process state ------------------------------------------------------
 
@@ -184,13 +186,13 @@ class Call:
         self.pending.append(("timeout", {}))
         return True
 
-    def error(self, doc: dict, ensure_ascii: bool, deadline: float) -> Reply:
+    def error(self, doc: dict, ensure_ascii: bool, deadline: float, exception: Optional[BaseException] = None) -> Reply:
         if self.late(deadline):
             return self.reply(Outcome.TIMEOUT)
         sys.stdout.write(errors.log_error_text(doc))
         logs.set_request_id("")
-        return self.reply(Outcome.ERROR, {"op": "error", "error_type": doc["errorType"], "maxrss_kb": rss_kb()},
-                          errors.dumps_error(doc, ensure_ascii=ensure_ascii))
+        header = {"op": "error", "error_type": doc["errorType"], "maxrss_kb": rss_kb(), "exception": exception}
+        return self.reply(Outcome.ERROR, header, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
 
     def exited(self, exc: BaseException) -> Optional[Reply]:
         """The runtime "exits" (``sys.exit``, ``os._exit``, an uncaught ``BaseException``), as a process
@@ -213,7 +215,10 @@ class Call:
                 code = 1
         else:
             # Uncaught and not an Exception: the interpreter prints it and exits with status 1.
-            tb = exc.__traceback__.tb_next if exc.__traceback__ is not None else None
+            # From the first frame that is not lambdasim's, as a runtime process prints it.
+            tb = exc.__traceback__
+            while tb is not None and tb.tb_frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+                tb = tb.tb_next
             traceback.print_exception(type(exc), exc, tb, file=sys.stderr)
             code = 1
         self.env.reset()

@@ -339,6 +339,34 @@ def test_breakpoint_in_a_handler_stops_in_pdb_under_pytest_lambdasim_inline_pdb(
     result.stdout.fnmatch_lines(["lambdasim: inline mode: handlers run in this process*", "*1 passed*"])
 
 
+def test_a_failing_tests_report_shows_the_handlers_frames_through_raise_for_error(project):
+    project.makepyfile(
+        test_raises=textwrap.dedent(
+            """
+            import pathlib
+
+            LAMBDAS = str(pathlib.Path(__file__).parent / "lambdas")
+
+
+            def test_raises(lambda_sim):
+                lambda_sim.create_function("debug", code=LAMBDAS, handler="app.debug_me")
+                lambda_sim.invoke("debug", {"value": None}).raise_for_error()
+            """
+        )
+    )
+    result = _run(project, "--lambdasim-inline", "-k", "test_raises", "--showlocals")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*def debug_me(event, context):",
+        ">       answer = event[[]\"value\"[]] * 2",
+        "E       TypeError: unsupported operand type(s) for *: 'NoneType' and 'int'",
+        "event *= {'value': None}",
+        "*The above exception was the direct cause of the following exception:*",
+        "E *lambdasim._result.FunctionError: function 'debug' failed (request *): TypeError: *",
+    ])
+    assert "_inline.py" not in result.stdout.str()  # the chain starts at the handler
+
+
 def test_pytest_pdb_drops_into_the_debugger_at_a_failing_tests_frame(project):
     project.makepyfile(
         test_fails=textwrap.dedent(

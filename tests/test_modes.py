@@ -13,11 +13,13 @@ import json
 import os
 import re
 import threading
+import traceback
 
+import attrs
 import pytest
 
 from conftest import BASIC, HANDLERS
-from lambdasim import InlineModeWarning, LambdaSim, TooManyRequestsException
+from lambdasim import FunctionError, InlineModeWarning, LambdaSim, TooManyRequestsException
 
 # Representative behaviour tests of the other modules, run here in both modes.
 from test_context import (  # noqa: F401
@@ -194,6 +196,20 @@ def test_error_log_block_is_the_runtimes_with_no_break_spaces(sim, basic):
         f'{nbsp * 4}raise ValueError("handler fails")\n'
     )
     assert f"START RequestId: {result.request_id} Version: $LATEST\n{block}END RequestId: " in result.logs
+
+
+def test_raise_for_error_has_the_handlers_own_exception_as_its_cause_inline_only(sim, basic, mode):
+    basic("fail")
+    result = sim.invoke("fail")
+    with pytest.raises(FunctionError) as caught:
+        result.raise_for_error()
+    cause = caught.value.__cause__
+    if mode == "process":
+        assert cause is None and result.exception is None
+    else:
+        assert cause is result.exception and isinstance(cause, ValueError) and str(cause) == "handler fails"
+        assert traceback.extract_tb(cause.__traceback__)[-1].line == 'raise ValueError("handler fails")'
+    assert result == attrs.evolve(result, exception=None)  # not part of the result's value
 
 
 # --- timeouts ---------------------------------------------------------------------
