@@ -4,7 +4,12 @@ from ._errors import (
     AccessDeniedException,
     InvalidParameterValueException,
     InvalidRequestContentException,
+    KMSAccessDeniedException,
+    KMSDisabledException,
+    KMSInvalidStateException,
+    KMSNotFoundException,
     LambdaSimError,
+    PreconditionFailedException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
@@ -12,7 +17,9 @@ from ._errors import (
     TooManyRequestsException,
     ValidationException,
 )
+from ._async import AsyncInvocation
 from ._config import FunctionConfig
+from ._destinations import Delivery
 from ._faults import Faults
 from ._inline import InlineModeWarning
 from ._result import FunctionError, Invocation, InvokeResult
@@ -22,6 +29,8 @@ from ._service import LambdaSim
 
 __all__ = [
     "AccessDeniedException",
+    "AsyncInvocation",
+    "Delivery",
     "ExecutionEnvironment",
     "Faults",
     "FunctionConfig",
@@ -31,8 +40,14 @@ __all__ = [
     "InvalidRequestContentException",
     "Invocation",
     "InvokeResult",
+    "KMSAccessDeniedException",
+    "KMSDisabledException",
+    "KMSInvalidStateException",
+    "KMSNotFoundException",
+    "LambdaServer",
     "LambdaSim",
     "LambdaSimError",
+    "PreconditionFailedException",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
@@ -43,3 +58,12 @@ __all__ = [
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:
+    # The HTTP server pulls in http.server (tens of ms): loaded on first use only.
+    if name == "LambdaServer":
+        from ._server import LambdaServer
+
+        return LambdaServer
+    raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")

@@ -86,8 +86,18 @@ def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
                         f"Could not unzip uploaded file: entry {member.filename!r} points outside the package."
                     )
             archive.extractall(partial)
+            _restore_modes(members, partial)
         os.replace(partial, root)
     return CodePackage(str(root), sha, len(data))
+
+
+def _restore_modes(members, root: Path) -> None:
+    """Give extracted files their Unix permissions from the archive (zipfile drops them):
+    a custom runtime's ``bootstrap`` must stay executable, as on Lambda."""
+    for member in members:
+        mode = (member.external_attr >> 16) & 0o777
+        if mode and not member.is_dir():
+            os.chmod(root / member.filename, mode)
 
 
 def _from_directory(path: Path) -> CodePackage:

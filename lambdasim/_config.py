@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator, Mapping, Optional, Tuple
 
 import attrs
 
-from . import _errors
+from . import _config_checks, _errors
 from ._arn import CREATE_FUNCTION_NAME_PATTERN, MAX_FUNCTION_NAME_LENGTH
 from ._errors import InvalidParameterValueException, ValidationException
 
@@ -54,7 +54,12 @@ DEFAULT_ROLE = "arn:aws:iam::123456789012:role/lambdasim-execution-role"
 #   (it runs Python handlers only): a lambdasim message says so.
 # Anything outside the model enum, wrong case included, gets AWS's enum message.
 
-ACCEPTED_RUNTIMES = ("python3.10", "python3.11", "python3.12", "python3.13", "python3.14")
+ACCEPTED_RUNTIMES = (
+    "python3.10", "python3.11", "python3.12", "python3.13", "python3.14",
+    # Custom runtimes: the code's ``bootstrap`` runs against the Runtime API; their
+    # handler is free-form (docs/custom-runtimes.md).
+    "provided.al2023", "provided.al2",
+)  # fmt: skip
 
 BLOCKED_RUNTIMES = frozenset(
     {
@@ -73,7 +78,6 @@ _OTHER_AWS_RUNTIMES = frozenset(
         "java8.al2", "java11", "java17", "java21", "java25",
         "dotnet6", "dotnet8", "dotnet10",
         "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0",
-        "provided.al2", "provided.al2023",
     }
 )  # fmt: skip
 
@@ -265,6 +269,9 @@ class FunctionConfig:
             raise InvalidParameterValueException(_errors.too_many_layers(_MAX_LAYERS))
         if self.environment is not None:
             _check_environment(self.environment)
+        _config_checks.check(self)
+        if isinstance(self.tracing_config, str):
+            object.__setattr__(self, "tracing_config", FrozenMapping({"Mode": self.tracing_config}))
 
     @property
     def log_group(self) -> str:
@@ -310,6 +317,8 @@ def _model_failures(config: FunctionConfig) -> list:
         )
     failures += _architecture_failures(config.architectures)
     failures += _range_failures(config.ephemeral_storage, "ephemeralStorage.size", 512, 10240)
+    # VpcConfig, KMSKeyArn, TracingConfig, LoggingConfig (lambdasim/_config_checks.py).
+    failures += _config_checks.model_failures(config)
     if config.reserved_concurrency is not None:
         failures += _range_failures(
             config.reserved_concurrency, "reservedConcurrentExecutions", 0, None

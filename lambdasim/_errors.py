@@ -13,7 +13,12 @@ __all__ = [
     "AccessDeniedException",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
+    "KMSAccessDeniedException",
+    "KMSDisabledException",
+    "KMSInvalidStateException",
+    "KMSNotFoundException",
     "LambdaSimError",
+    "PreconditionFailedException",
     "RequestTooLargeException",
     "ResourceConflictException",
     "ResourceNotFoundException",
@@ -131,6 +136,20 @@ class TooManyRequestsException(LambdaSimError):
         self.retry_after_seconds = retry_after_seconds
 
 
+class PreconditionFailedException(LambdaSimError):
+    """The ``RevisionId`` given does not match the resource's current one (HTTP 412)."""
+
+    code = "PreconditionFailedException"
+    status_code = 412
+    message_key = "message"
+
+
+REVISION_MISMATCH = (
+    "The Revision Id provided does not match the latest Revision Id. "
+    "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"
+)
+
+
 class AccessDeniedException(LambdaSimError, PermissionError):
     """The caller may not use the resource, e.g. a function of another account (HTTP 403).
 
@@ -142,6 +161,47 @@ class AccessDeniedException(LambdaSimError, PermissionError):
 
     def __init__(self, message: str = "") -> None:
         super().__init__(message)
+
+
+class _KMSException(LambdaSimError):
+    """Lambda could not decrypt the function's environment variables at invoke (HTTP 502).
+
+    A 502, but the user's fault (their key): the wire body says ``"Type": "User"``.
+    """
+
+    status_code = 502
+    wire_type = "User"
+
+
+class KMSAccessDeniedException(_KMSException):
+    """KMS denied Lambda access to the function's key (HTTP 502)."""
+
+    code = "KMSAccessDeniedException"
+
+
+class KMSDisabledException(_KMSException):
+    """The function's KMS key is disabled (HTTP 502)."""
+
+    code = "KMSDisabledException"
+
+
+class KMSInvalidStateException(_KMSException):
+    """The function's KMS key is in a state that does not allow Decrypt (HTTP 502)."""
+
+    code = "KMSInvalidStateException"
+
+
+class KMSNotFoundException(_KMSException):
+    """The function's KMS key does not exist (HTTP 502)."""
+
+    code = "KMSNotFoundException"
+
+
+#: The KMS exceptions by code, for ``sim.faults.kms``.
+KMS_EXCEPTIONS = {
+    cls.code: cls
+    for cls in (KMSAccessDeniedException, KMSDisabledException, KMSInvalidStateException, KMSNotFoundException)
+}
 
 
 # --- message templates -------------------------------------------------------
@@ -240,7 +300,7 @@ def runtime_not_in_enum(runtime: str, accepted: list) -> str:
 
 def runtime_not_python(runtime: str, python_runtimes: list) -> str:
     return (
-        f"lambdasim runs Python handlers: runtime {runtime!r} is not supported; "
+        f"lambdasim runs Python handlers and custom runtimes: runtime {runtime!r} is not supported; "
         f"use one of {', '.join(python_runtimes)}"
     )
 
@@ -312,3 +372,59 @@ def invalid_marker(marker: str) -> str:
 
 def unknown_operation(method: str, path: str) -> str:
     return f"No Lambda operation matches {method} {path}"
+
+
+# KMS at invoke (spec/lambda-controlplane.md §7). The access-denied text is AWS's
+# (note: no separator before "KMS Message"); the other three follow its pattern, as
+# their wire text is unconfirmed.
+
+_KMS_REASONS = {
+    "KMSAccessDeniedException": ("KMS access was denied", "AccessDeniedException"),
+    "KMSDisabledException": ("the KMS key used is disabled", "DisabledException"),
+    "KMSInvalidStateException": (
+        "the state of the KMS key used is not valid for Decrypt", "KMSInvalidStateException",
+    ),
+    "KMSNotFoundException": ("the KMS key used was not found", "NotFoundException"),
+}
+
+
+def kms_decrypt_failed(code: str, kms_message: str) -> str:
+    reason, kms_code = _KMS_REASONS[code]
+    return (
+        f"Lambda was unable to decrypt the environment variables because {reason}. "
+        f"Please check the function's KMS key settings. KMS Exception: {kms_code}KMS Message: {kms_message}"
+    )
+
+
+# Layers (spec/lambda-controlplane.md §1.2, §2.5).
+
+RESOURCE_DOES_NOT_EXIST = "The resource you requested does not exist."
+LAYER_VERSION_BELOW_ONE = "Layer Version Cannot be less than 1"
+
+
+def layer_version_missing(arn: str) -> str:
+    return f"Layer version {arn} does not exist."
+
+
+def layers_wrong_region(region: str) -> str:
+    return f"Layers are not in the same region as the function. Layers are expected to be in region {region}."
+
+
+def layer_versions_clash(first: str, second: str) -> str:
+    return (
+        "Two different versions of the same layer are not allowed to be referenced in the same "
+        f"function. {first} and {second} are versions of the same layer."
+    )
+
+
+def unzipped_too_large(limit: int) -> str:
+    return f"Unzipped size must be smaller than {limit} bytes"
+
+
+# Role and VPC (spec/lambda-controlplane.md §2.5, §7).
+
+ROLE_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+
+
+def role_lacks_ec2(action: str) -> str:
+    return f"The provided execution role does not have permissions to call {action} on EC2"

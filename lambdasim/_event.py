@@ -13,7 +13,9 @@ import binascii
 import json
 import os
 import random
-from typing import Any, Optional
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator, Optional
 
 from ._errors import (
     InvalidParameterValueException,
@@ -141,8 +143,23 @@ class RequestIds:
 
     def __init__(self) -> None:
         self._bits = random.Random(os.urandom(32)).getrandbits
+        #: The id an asynchronous attempt keeps across retries, per thread (see ``pinned``).
+        self._pinned = threading.local()
+
+    @contextmanager
+    def pinned(self, request_id: str) -> Iterator[None]:
+        """Make ``next()`` in this thread return ``request_id``: every attempt of an
+        asynchronous event runs under the event's own request id, as on Lambda."""
+        self._pinned.id = request_id
+        try:
+            yield
+        finally:
+            self._pinned.id = None
 
     def next(self) -> str:
+        pinned = getattr(self._pinned, "id", None)
+        if pinned is not None:
+            return pinned
         value = (self._bits(128) & ~(0xF000 << 64) | (0x4000 << 64)) & ~(0xC000 << 48) | (0x8000 << 48)
         text = f"{value:032x}"
         return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"

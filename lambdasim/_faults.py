@@ -14,8 +14,9 @@ from typing import Dict, Optional, Tuple
 
 import attrs
 
+from . import _errors
 from ._concurrency import FUNCTION_REASON
-from ._errors import InvalidParameterValueException
+from ._errors import KMS_EXCEPTIONS, InvalidParameterValueException, LambdaSimError
 
 _THROTTLE_REASONS = (
     "ConcurrentInvocationLimitExceeded",
@@ -45,6 +46,33 @@ class InitFailure:
 
     error_type: str = _INIT_ERROR_TYPE
     error_message: str = _INIT_ERROR_MESSAGE
+
+
+@attrs.frozen
+class KmsFailure:
+    """An injected KMS failure: the exception's code and the KMS message it quotes."""
+
+    code: str
+    kms_message: Optional[str] = None
+
+    def exception(self, key_arn: Optional[str], region: str, account_id: str) -> LambdaSimError:
+        key = key_arn or f"arn:aws:kms:{region}:{account_id}:alias/aws/lambda"
+        message = self.kms_message
+        if message is None:
+            message = _DEFAULT_KMS_MESSAGES[self.code].format(key=key)
+        return KMS_EXCEPTIONS[self.code](_errors.kms_decrypt_failed(self.code, message))
+
+
+# What KMS itself says, quoted after "KMS Message:"; lambdasim's choice (docs/faults.md).
+_DEFAULT_KMS_MESSAGES = {
+    "KMSAccessDeniedException": (
+        "The ciphertext refers to a customer master key that does not exist, does not exist in this "
+        "region, or you are not allowed to access."
+    ),
+    "KMSDisabledException": "{key} is disabled.",
+    "KMSInvalidStateException": "{key} is pending deletion.",
+    "KMSNotFoundException": "Key '{key}' does not exist",
+}
 
 
 @attrs.frozen
@@ -122,6 +150,21 @@ class Faults:
     ) -> None:
         """The next ``times`` init phases fail with this error document (``requestId`` ``""``)."""
         self._add("init_error", name, times, InitFailure(error_type, error_message))
+
+    def kms(
+        self, name: Optional[str] = None, error: str = "KMSAccessDeniedException", times: int = 1, *,
+        kms_message: Optional[str] = None,
+    ) -> None:
+        """The next ``times`` invokes fail with HTTP 502 ``error``, as when Lambda cannot decrypt the
+        function's environment variables: ``KMSAccessDeniedException``, ``KMSDisabledException``,
+        ``KMSInvalidStateException`` or ``KMSNotFoundException``. ``kms_message`` replaces what KMS
+        is quoted as saying. Nothing runs: the invoke raises before an environment is used.
+        """
+        if error not in KMS_EXCEPTIONS:
+            raise InvalidParameterValueException(
+                f"'error' must be one of {', '.join(sorted(KMS_EXCEPTIONS))} (got {error!r})"
+            )
+        self._add("kms", name, times, KmsFailure(error, kms_message))
 
     def latency(self, name: Optional[str] = None, *, init: float = 0.0, invoke: float = 0.0) -> None:
         """Add simulated seconds to init and to every invoke, until ``clear()``.

@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import warnings
-from typing import Callable, List, Optional, Set
+from typing import Callable, List, Optional, Sequence, Set
 
 from . import _clock
 from ._code import CodePackage
@@ -77,15 +77,23 @@ class InlineModeWarning(UserWarning):
 class InlineEnvironments:
     """Makes the inline environments of one simulator and warns once per difference."""
 
-    def __init__(self, *, region: str, workdir: str, passthrough_env: tuple) -> None:
+    def __init__(self, *, region: str, workdir: str, passthrough_env: tuple, factory=None) -> None:
         self.region = region
         self.workdir = workdir
+        #: The simulator's process-environment factory: its service variables apply inline too.
+        self.factory = factory
         self._passthrough = passthrough_variables(passthrough_env)
         self._warned: Set[str] = set()
         self._warn_lock = threading.Lock()
 
-    def create(self, config: FunctionConfig, code: CodePackage, version: str) -> "InlineEnvironment":
-        """A new (cold) inline environment for one version of a function."""
+    def create(
+        self, config: FunctionConfig, code: CodePackage, version: str, layers: Sequence[str] = ()
+    ) -> "InlineEnvironment":
+        """A new (cold) inline environment for one version of a function.
+
+        There is no private ``/opt``: ``layers`` (directories, in the function's order)
+        go on ``sys.path`` where the runtime puts ``/opt/python``, as without namespaces.
+        """
         tmp_dir = tempfile.mkdtemp(prefix="inline-tmp-", dir=self.workdir)
         stream = log_stream_name(version, _clock.wall())
         sandbox = Sandbox(mode="inline", log_stream_name=stream, tmp_size_mb=config.ephemeral_storage, tmp_dir=tmp_dir)
@@ -95,13 +103,20 @@ class InlineEnvironments:
             handler=config.handler, memory_size=config.memory_size, region=self.region,
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=None,
+            service_variables=getattr(self.factory, "service_variables", None),
+            lambda_endpoint=getattr(self.factory, "lambda_endpoint", None),
         )
+        logging_config = config.logging_config or {}
+        if logging_config.get("LogFormat") == "JSON":
+            # As a process environment is told in JSON mode (spec §5.3).
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = logging_config.get("ApplicationLogLevel", "INFO")
         spec = {
             "handler": config.handler,
             "runtime": config.runtime,
             "task_root": task_root,
             "env": env,
-            "sys_path": python_path(config.runtime, config.environment, task_root),
+            "sys_path": python_path(config.runtime, config.environment, task_root, list(layers) or None),
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
         return InlineEnvironment(spec=spec, sandbox=sandbox, function_name=config.function_name,
@@ -143,6 +158,9 @@ class InlineEnvironment(ExecutionEnvironment):
         self.last_used = 0.0
         self.invocations = 0
         self.peak_rss_kb = 0
+        #: Never frozen between invokes: its threads are the test process's.
+        self.freeze_idle = False
+        self._frozen = False
         self._closed = False
         self._lock = threading.Lock()
         self._warn = warn

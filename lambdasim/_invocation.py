@@ -9,12 +9,13 @@ from __future__ import annotations
 import base64
 import math
 import signal
-from typing import List, Optional
+from typing import Optional
 
 import attrs
 
 from . import _clock, _platform
 from ._faults import Crash, InitFailure, Latency
+from ._platform_log import LogLines, LogSettings, Trace
 from ._result import InvokeResult
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
 
@@ -50,11 +51,18 @@ class InvokeRequest:
     latency: Latency = Latency()
     #: The test's simulated wall-clock time, when it is not the real one (frozen or moved).
     simulated_now: Optional[float] = None
+    #: The function's LoggingConfig (Text lines or JSON records) and this invoke's X-Ray trace.
+    log_settings: LogSettings = LogSettings()
+    trace: Optional[Trace] = None
 
 
 def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     """Invoke ``request`` on ``env`` (initializing it first when it is cold)."""
-    lines: List[str] = []
+    lines = LogLines(
+        request.log_settings, request.trace, function_name=request.function_name, version=request.version,
+        function_arn=request.invoked_function_arn, memory_size=request.memory_size,
+        log_stream=env.log_stream_name,
+    )
     init_ms: Optional[float] = None
     cold = not env.initialized
     deadline = None
@@ -64,7 +72,7 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
             return _finish(request, lines, init.failed, cold=True)
         init_ms = init.milliseconds + request.latency.init * 1000
         deadline = init.invoke_deadline
-    lines.append(_platform.start(request.request_id, request.version))
+    lines.start(request.request_id)
     latency = request.latency.invoke
     now = _clock.monotonic()
     if deadline is None:
@@ -86,6 +94,8 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         header["crash"] = attrs.asdict(request.crash)
     if request.simulated_now is not None:
         header["now"] = request.simulated_now
+    if request.trace is not None:
+        header["trace_id"] = request.trace.header
     reply = env.invoke(header, request.body, deadline)
     if reply.outcome is not Outcome.TIMEOUT:
         reply.seconds += latency
@@ -109,23 +119,24 @@ class _Failure:
     max_memory_mb: int = 0
 
 
-def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[str]) -> _InitResult:
-    lines.append(_platform.init_start(request.runtime, request.region))
+def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: LogLines) -> _InitResult:
+    lines.init_start(request.runtime, request.region)
     reply = env.initialize(_clock.monotonic() + request.init_limit, request.init_failure)
     phase = "init"
     invoke_deadline = None
     if reply.outcome is Outcome.TIMEOUT:
         # Lambda retries a timed-out init during the invoke, under the
         # function's timeout: the "suppressed init" (spec §3.2).
-        lines.append(_output(reply))
-        lines.append(_platform.init_report(reply.seconds * 1000, "init", "timeout"))
+        lines.output(_output(reply))
+        lines.init_report(reply.seconds * 1000, "init", "timeout")
         phase = "invoke"
         invoke_deadline = _clock.monotonic() + request.timeout
         reply = env.initialize(invoke_deadline, request.init_failure)
-    lines.append(_output(reply))
+    lines.output(_output(reply))
     milliseconds = reply.seconds * 1000
     memory = _memory_mb(reply, env)
     if reply.outcome is Outcome.READY:
+        lines.init_done()
         return _InitResult(milliseconds, invoke_deadline=invoke_deadline)
     if reply.outcome is Outcome.INIT_ERROR:
         error_type = _platform.runtime_error_type(reply.header.get("error_type", ""))
@@ -138,15 +149,15 @@ def _initialize(env: ExecutionEnvironment, request: InvokeRequest, lines: List[s
         error_type = "Runtime.OutOfMemory"
         reason = _platform.exit_reason(_KILLED)
         payload = _platform.exit_document(None, reason, error_type)
-        lines.append(_platform.fault(None, reason, error_type))
+        lines.fault(None, reason, error_type)
     else:
         error_type = "Runtime.ExitError"
         reason = _platform.exit_reason(reply.exit_status)
         payload = _platform.exit_document(None, reason)
-        lines.append(_platform.fault(None, reason, error_type))
+        lines.fault(None, reason, error_type)
     status = "timeout" if reply.outcome is Outcome.TIMEOUT else "error"
-    lines.append(_platform.init_report(milliseconds, phase, status, None if status == "timeout" else error_type))
-    lines.append(_platform.start(request.request_id, request.version))
+    lines.init_report(milliseconds, phase, status, None if status == "timeout" else error_type)
+    lines.start(request.request_id)
     failure = _Failure(payload, error_type, status, milliseconds, memory)
     return _InitResult(milliseconds, failure)
 
@@ -155,11 +166,11 @@ def _record(
     env: ExecutionEnvironment,
     request: InvokeRequest,
     reply: Reply,
-    lines: List[str],
+    lines: LogLines,
     init_ms: Optional[float],
     cold: bool,
 ) -> InvokeResult:
-    lines.append(_output(reply))
+    lines.output(_output(reply))
     memory = _memory_mb(reply, env)
     duration_ms = reply.seconds * 1000
     if reply.outcome is Outcome.RESULT:
@@ -184,14 +195,14 @@ def _record(
         )
     elif reply.outcome is Outcome.OUT_OF_MEMORY:
         reason = _platform.exit_reason(_KILLED)
-        lines.append(_platform.fault(request.request_id, reason, "Runtime.OutOfMemory"))
+        lines.fault(request.request_id, reason, "Runtime.OutOfMemory")
         failure = _Failure(
             _platform.exit_document(request.request_id, reason, "Runtime.OutOfMemory"),
             "Runtime.OutOfMemory", "error", duration_ms, request.memory_size,
         )
     else:
         reason = _platform.exit_reason(reply.exit_status)
-        lines.append(_platform.fault(request.request_id, reason, "Runtime.ExitError"))
+        lines.fault(request.request_id, reason, "Runtime.ExitError")
         failure = _Failure(
             _platform.exit_document(request.request_id, reason), "Runtime.ExitError", "error",
             duration_ms, memory,
@@ -201,7 +212,7 @@ def _record(
 
 def _finish(
     request: InvokeRequest,
-    lines: List[str],
+    lines: LogLines,
     failure: Optional[_Failure],
     *,
     cold: bool,
@@ -219,15 +230,19 @@ def _finish(
         status = failure.status
         error_type = None if failure.status == "timeout" else failure.error_type
         function_error = True
-    lines.append(_platform.end(request.request_id))
     # The figures as REPORT prints them, so the line adds up on its own.
     duration_ms = round(duration_ms, 2)
     init_ms = None if init_ms is None else round(init_ms, 2)
+    lines.end(
+        request.request_id, status=status or ("error" if function_error else "success"),
+        duration_ms=duration_ms, produced_bytes=len(payload), error_type=error_type,
+    )
     billed = _platform.billed_ms(duration_ms, init_ms)
-    lines.append(_platform.report(
-        request.request_id, duration_ms=duration_ms, billed_ms=billed, memory_size=request.memory_size,
-        max_memory_used=memory, init_ms=init_ms, status=status, error_type=error_type,
-    ))
+    lines.report(
+        request.request_id, duration_ms=duration_ms, billed_ms=billed, max_memory_used=memory,
+        init_ms=init_ms, status=status or ("error" if function_error and lines.settings.json else None),
+        error_type=error_type,
+    )
     logs = "".join(lines)
     log_result = None
     if request.log_type == "Tail":

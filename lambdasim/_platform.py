@@ -78,6 +78,9 @@ _RUNTIME_RELEASE = "v89"
 
 
 def runtime_version(runtime: str) -> str:
+    if runtime.startswith("provided."):
+        # provided.al2023 -> provided:al2023.v89
+        return f"provided:{runtime[len('provided.'):]}.{_RUNTIME_RELEASE}"
     return f"{runtime.replace('python', 'python:')}.{_RUNTIME_RELEASE}"
 
 

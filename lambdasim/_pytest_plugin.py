@@ -1,4 +1,4 @@
-"""The pytest plugin: fixtures ``lambda_sim`` and ``lambda_sim_session``, marker ``lambdasim``.
+"""The pytest plugin: fixtures ``lambda_sim``, ``lambda_sim_session`` and ``lambda_sim_server``, marker ``lambdasim``.
 
 Registered through the ``pytest11`` entry point; it only uses the public API.
 One ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
@@ -27,7 +27,7 @@ DEFAULT_LOG_LIMIT = 8192
 #: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
 MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"}))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
-FAULT_KINDS = ("cold_start", "crash", "init_error", "latency", "throttle", "timeout")
+FAULT_KINDS = ("cold_start", "crash", "init_error", "kms", "latency", "throttle", "timeout")
 
 #: The report header of a run in inline mode: the differences, once (InlineModeWarning is ignored).
 INLINE_HEADER = (
@@ -77,6 +77,7 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "cold_start": (_matching("reuse|always"), "'reuse' or 'always'"),
     "concurrency_limit": (_number(1, integer=True), "an integer >= 1"),
     "enforce_memory": (_boolean, "true or false"),
+    "freeze_idle": (_boolean, "true or false"),
     "idle_timeout": (_number(0, none=True), "a number of seconds >= 0, or 'none'"),
     "init_timeout": (_number(0), "a number of seconds >= 0"),
     "inline": (_boolean, "true or false"),
@@ -211,6 +212,19 @@ def lambda_sim(
         if faults is not None:
             _inject(sim, faults)
         yield sim
+
+
+@pytest.fixture
+def lambda_sim_server(lambda_sim: LambdaSim) -> Iterator[Any]:
+    """``lambda_sim`` served over HTTP on a free loopback port (``lambda_sim_server.url``).
+
+    An error the server hit while answering (a lambdasim bug, answered with a 500)
+    is raised again when the test ends.
+    """
+    with lambda_sim.serve() as server:
+        yield server
+    if server.errors:
+        raise server.errors[0]
 
 
 @pytest.fixture(scope="session")

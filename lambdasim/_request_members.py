@@ -21,8 +21,11 @@ from ._errors import InvalidParameterValueException, InvalidRequestContentExcept
 __all__ = [
     "CODE_UNSUPPORTED",
     "CREATE_UNSUPPORTED",
+    "LAYER_CONTENT_UNSUPPORTED",
     "UPDATE_CODE_UNSUPPORTED",
     "UPDATE_CONFIGURATION_UNSUPPORTED",
+    "event_invoke_config",
+    "layer_settings",
     "refuse_unsupported",
     "settings",
     "structure",
@@ -45,16 +48,13 @@ _PLAIN_SETTINGS = {
     "LoggingConfig": "logging_config",
 }
 
-_NO_VERSIONS = "published versions are not implemented"
 _ZIP_ONLY = "give the deployment package as ZipFile"
 
 #: Modeled members the service does not support yet: the value that is harmless
 #: (it asks for nothing), and what to say about any other value.
 _UNSUPPORTED = {
-    "Publish": (False, _NO_VERSIONS),
-    "PublishTo": (None, _NO_VERSIONS),
+    "PublishTo": (None, "publishing to LATEST_PUBLISHED is not simulated"),
     "DryRun": (False, ""),
-    "RevisionId": (None, "revision checks are not implemented"),
     "PackageType": ("Zip", "container images are not supported"),
     "ImageConfig": ({}, "container images are not supported"),
     "Tags": ({}, ""),
@@ -72,13 +72,13 @@ _UNSUPPORTED = {
 }
 
 CREATE_UNSUPPORTED = (
-    "Publish", "PublishTo", "PackageType", "ImageConfig", "Tags", "FileSystemConfigs",
+    "PublishTo", "PackageType", "ImageConfig", "Tags", "FileSystemConfigs",
     "CodeSigningConfigArn", "SnapStart", "CapacityProviderConfig", "DurableConfig", "TenancyConfig",
 )  # fmt: skip
 CODE_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion", "ImageUri", "SourceKMSKeyArn")
-UPDATE_CODE_UNSUPPORTED = CODE_UNSUPPORTED + ("Publish", "PublishTo", "DryRun", "RevisionId", "Architectures")
+UPDATE_CODE_UNSUPPORTED = CODE_UNSUPPORTED + ("PublishTo", "DryRun", "Architectures")
 UPDATE_CONFIGURATION_UNSUPPORTED = (
-    "RevisionId", "ImageConfig", "FileSystemConfigs", "SnapStart", "CapacityProviderConfig", "DurableConfig",
+    "ImageConfig", "FileSystemConfigs", "SnapStart", "CapacityProviderConfig", "DurableConfig",
 )  # fmt: skip
 
 
@@ -138,3 +138,48 @@ def zip_file(document: Mapping[str, Any], operation: str, prefix: str = "") -> b
         raise InvalidRequestContentException(
             _errors.request_body_not_json(f"{prefix}ZipFile is not valid base64")
         ) from None
+
+
+def boolean(document: Mapping[str, Any], member: str) -> bool:
+    """``document[member]`` as a bool (absent or null: False)."""
+    value = document.get(member)
+    if value is not None and not isinstance(value, bool):
+        raise InvalidParameterValueException(_errors.wrong_type(member, "a boolean", value))
+    return bool(value)
+
+
+def text(document: Mapping[str, Any], member: str) -> Optional[str]:
+    """``document[member]`` as a string (absent or null: None)."""
+    value = document.get(member)
+    if value is not None and not isinstance(value, str):
+        raise InvalidParameterValueException(_errors.wrong_type(member, "a string", value))
+    return value
+
+
+# --- layers ---------------------------------------------------------------------
+
+LAYER_CONTENT_UNSUPPORTED = ("S3Bucket", "S3Key", "S3ObjectVersion")
+
+_LAYER_SETTINGS = {
+    "Description": "description",
+    "CompatibleRuntimes": "compatible_runtimes",
+    "CompatibleArchitectures": "compatible_architectures",
+    "LicenseInfo": "license_info",
+}
+
+
+def layer_settings(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """``publish_layer_version`` keywords for the PublishLayerVersion members present."""
+    return {
+        keyword: document[member] for member, keyword in _LAYER_SETTINGS.items() if document.get(member) is not None
+    }
+
+
+def event_invoke_config(document: Mapping[str, Any]) -> Dict[str, Any]:
+    """The keywords of Put/UpdateFunctionEventInvokeConfig for the members present."""
+    members = {
+        "MaximumRetryAttempts": "maximum_retry_attempts",
+        "MaximumEventAgeInSeconds": "maximum_event_age_in_seconds",
+        "DestinationConfig": "destination_config",
+    }
+    return {keyword: document[member] for member, keyword in members.items() if document.get(member) is not None}

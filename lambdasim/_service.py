@@ -3,33 +3,43 @@
 from __future__ import annotations
 
 import os
+import random
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
-from . import _arn, _clock, _invocation
+from . import _alias, _arn, _async, _clock, _errors, _invocation
+from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
     InvalidParameterValueException,
+    PreconditionFailedException,
     RequestTooLargeException,
     ResourceConflictException,
     ResourceNotFoundException,
     TooManyRequestsException,
+    ValidationException,
     function_exists,
     function_not_found,
 )
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
+from ._esm import EventSourceMappings
 from ._faults import Faults
-from ._function import FunctionRecord, describe, new_revision, timestamp, touch
+from ._moto import MotoEndpoint
+from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
+from ._layers import LayerRegistry, unzipped_size
+from ._platform_log import LogSettings, Trace
+from ._roles import RoleRegistry
 from ._inline import InlineEnvironments
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
+from ._sandbox._spec import FAKE_CREDENTIALS
 from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
 
 #: Idle environments are retired after this long on the simulated clock
@@ -63,6 +73,13 @@ class LambdaSim:
         enforce_memory: bool = True,
         init_timeout: float = _invocation.INIT_LIMIT_SECONDS,
         cold_start: str = "reuse",
+        state_transitions: str = "immediate",
+        seed: Optional[int] = None,
+        moto: bool = False,
+        aws_endpoint_url: Optional[str] = None,
+        event_source_polling: str = "background",
+        freeze_idle: bool = True,
+        async_dispatch: str = "background",
         inline: bool = False,
     ) -> None:
         self.region = region
@@ -73,6 +90,17 @@ class LambdaSim:
             raise InvalidParameterValueException(
                 f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
             )
+        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
+        self._async = AsyncQueue(self, async_dispatch)
+        if state_transitions not in ("immediate", "manual"):
+            raise InvalidParameterValueException(
+                "'state_transitions' must be 'immediate' (the next read sees Active/Successful) or 'manual' "
+                f"(held until settle()) (got {state_transitions!r})"
+            )
+        #: Transitions (Pending, InProgress) are held until ``settle()``.
+        self._hold = state_transitions == "manual"
+        #: Draws weighted alias routing; ``seed`` makes the draws repeatable.
+        self._random = random.Random(seed)
         #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
         _check_inline("inline", inline, optional=False)
         self.faults = Faults()
@@ -86,7 +114,7 @@ class LambdaSim:
         self._lock = threading.RLock()
         self._factory = EnvironmentFactory(
             self._zygote, region=region, private_tmp=private_tmp, enforce_memory=enforce_memory,
-            passthrough_env=passthrough_env,
+            passthrough_env=passthrough_env, freeze_idle=freeze_idle,
         )
         #: Where this simulator keeps extracted code and sandbox directories.
         self._workdir = self._factory.workdir
@@ -94,10 +122,41 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
+        self._layers = LayerRegistry(
+            region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
+        )
+        self._roles = RoleRegistry(account_id=account_id)
+        if event_source_polling not in ("background", "manual"):
+            raise InvalidParameterValueException(
+                "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
+                f"(only drain() polls) (got {event_source_polling!r})"
+            )
+        if moto and aws_endpoint_url is not None:
+            raise InvalidParameterValueException(
+                "give 'moto=True' (lambdasim starts moto's server) or 'aws_endpoint_url' (an endpoint you run), not both"
+            )
+        self._moto: Optional[MotoEndpoint] = None
+        if moto:
+            self._moto = MotoEndpoint()
+            aws_endpoint_url = self._moto.url
+        #: Where handlers' AWS SDK calls go (``AWS_ENDPOINT_URL`` in every environment), and
+        #: where event source mappings read from; None: nowhere but the fake credentials.
+        self.aws_endpoint_url = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
+        if aws_endpoint_url is not None:
+            # Dead-letter queues and destinations that are SQS queues or SNS topics
+            # get their messages at the endpoint too, so the test reads them with boto3.
+            self._async.sinks.forward = self._forward_delivery
+        self._event_sources = EventSourceMappings(
+            region=region, account=account_id, resolve_function=self._function_arn,
+            invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
+            background=event_source_polling == "background",
+        )
         #: Debug mode (docs/debugging.md): handlers run in this process unless a function says otherwise.
         self._inline = inline
         self._inline_environments = InlineEnvironments(
-            region=region, workdir=self._workdir, passthrough_env=passthrough_env
+            region=region, workdir=self._workdir, passthrough_env=passthrough_env, factory=self._factory
         )
 
     # --- lifecycle ----------------------------------------------------------
@@ -116,11 +175,17 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
+        self._async.stop()  # no new attempt starts; the one in flight ends with its environment
+        self._event_sources.close()
         for function in functions:
-            self._retire(function, everything=True)
+            for record in function.records():
+                self._retire(record, everything=True)
+        self._async.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
+        if self._moto is not None:
+            self._moto.close()
 
     def __del__(self) -> None:
         if not getattr(self, "_closed", True):
@@ -132,9 +197,13 @@ class LambdaSim:
     # --- control plane ------------------------------------------------------
 
     def create_function(
-        self, function_name: str, *, code: CodeSource, handler: Optional[str] = None, **settings: Any
+        self, function_name: str, *, code: CodeSource, handler: Optional[str] = None, publish: bool = False,
+        **settings: Any,
     ) -> dict:
-        """Create a function; return its ``FunctionConfiguration`` as AWS does (State ``Pending``)."""
+        """Create a function; return its ``FunctionConfiguration`` as AWS does (State ``Pending``).
+
+        ``publish=True`` also publishes version 1 (the answer then says ``"Version": "1"``).
+        """
         self._check_open()
         inline = _check_inline("inline", settings.pop("inline", None))
         package = self._load_code(code)
@@ -149,55 +218,85 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
-            function = FunctionRecord(config, package, new_revision(), timestamp())
+            function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
             function.inline = inline
             self._functions[function_name] = function
-            return describe(function, arn=self._arn(function.config.function_name), region=self.region)
+            answer = describe(function, arn=self._arn(function_name), region=self.region, creating=True)
+            if publish:
+                answer["Version"] = self._publish(function, None)["Version"]
+            return answer
 
     def get_function(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
         """``GetFunction``: ``{"Configuration": ..., "Code": ...}`` (plus ``Concurrency`` when reserved)."""
-        function, _, _ = self._lookup(function_name, qualifier)
+        target = self._lookup(function_name, qualifier)
         answer = {
-            "Configuration": describe(function, arn=self._arn(function.config.function_name), region=self.region),
-            "Code": {"RepositoryType": "S3", "Location": Path(function.code.root).as_uri()},
+            "Configuration": self._describe(target),
+            "Code": {"RepositoryType": "S3", "Location": Path(target.record.code.root).as_uri()},
         }
-        if function.config.reserved_concurrency is not None:
-            answer["Concurrency"] = {"ReservedConcurrentExecutions": function.config.reserved_concurrency}
+        reserved = target.function.config.reserved_concurrency
+        if reserved is not None:
+            answer["Concurrency"] = {"ReservedConcurrentExecutions": reserved}
         return answer
 
     def get_function_configuration(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
-        function, _, _ = self._lookup(function_name, qualifier)
-        return describe(function, arn=self._arn(function.config.function_name), region=self.region)
+        """The ``FunctionConfiguration`` of ``$LATEST``, a version, or the version an alias points to."""
+        return self._describe(self._lookup(function_name, qualifier))
 
-    def list_functions(self) -> dict:
-        """``ListFunctions``: every function once, sorted by name, without state fields."""
+    def list_functions(self, *, function_version: Optional[str] = None) -> dict:
+        """``ListFunctions``: every function once, sorted by name, without state fields.
+
+        ``function_version="ALL"`` lists every version too (``$LATEST`` then
+        ``1``, ``2``, ..., each with its qualified ARN).
+        """
         self._check_open()
+        if function_version is not None and function_version != "ALL":
+            raise ValidationException(
+                _errors.validation_message(
+                    [(function_version, "functionVersion", "Member must satisfy enum value set: [ALL]")]
+                )
+            )
         with self._lock:
             functions = [self._functions[name] for name in sorted(self._functions)]
-        hidden = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
-        return {
-            "Functions": [
-                {key: value for key, value in describe(f, arn=self._arn(f.config.function_name), region=self.region).items() if key not in hidden}
-                for f in functions
-            ]
-        }
+        listed: List[dict] = []
+        for function in functions:
+            if function_version == "ALL":
+                listed.extend(self._list_versions(function))
+            else:
+                listed.append(_listed(describe(function, arn=self._arn(function.config.function_name), region=self.region, hold=self._hold)))
+        return {"Functions": listed}
 
-    def update_function_code(self, function_name: str, *, code: CodeSource) -> dict:
-        """Replace the code; warm environments are retired, the next invoke cold-starts."""
-        function, _, _ = self._lookup(function_name, None)
+    def update_function_code(
+        self, function_name: str, *, code: CodeSource, publish: bool = False, revision_id: Optional[str] = None
+    ) -> dict:
+        """Replace the code; warm environments are retired, the next invoke cold-starts.
+
+        ``publish=True`` publishes a version of the new code and answers with its configuration.
+        """
+        function = self._updatable(function_name, revision_id)
         package = self._load_code(code)
         changes = {"handler": package.handler} if package.handler else {}
+        # The new code and the layers must stay within the unzipped limit together.
+        self._resolve_layers(function.config, package, function.layers)
         with self._lock:
+            self._begin_update(function)
             function.code = package
             function.config = attrs.evolve(function.config, **changes)
             touch(function)
-        self._retire(function)
-        return describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
+            answer = describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
+            if publish:
+                answer = self._publish(function, None)
+        if not self._hold:
+            self._retire(function)
+        return answer
 
-    def update_function_configuration(self, function_name: str, **changes: Any) -> dict:
+    def update_function_configuration(
+        self, function_name: str, *, revision_id: Optional[str] = None, **changes: Any
+    ) -> dict:
         """Change settings (``timeout=``, ``environment=``, ...); warm environments are retired."""
-        function, _, _ = self._lookup(function_name, None)
+        function = self._updatable(function_name, revision_id)
         if "function_name" in changes:
             raise InvalidParameterValueException("'function_name' cannot be changed by an update")
         inline = _check_inline("inline", changes.pop("inline", function.inline))
@@ -206,14 +305,20 @@ class LambdaSim:
             function.inline = inline
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
+            self._roles.check(config.role, config.vpc_config)
+            if "layers" in changes:
+                function.layers = self._resolve_layers(config, function.code, function.layers)
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
+            self._begin_update(function)
             function.config = config
             touch(function)
-        self._retire(function)
-        return describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
+            answer = describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
+        if not self._hold:
+            self._retire(function)
+        return answer
 
     def delete_function(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
-        """Delete the function and end its environments."""
+        """Delete the function (its versions, aliases and environments), or one version of it."""
         self._check_open()
         name, qualifier = self._parse(function_name, qualifier)
         if qualifier == "$LATEST":
@@ -224,11 +329,159 @@ class LambdaSim:
             function = self._functions.get(name)
             if function is None:
                 raise self._not_found(self._arn(name))
-            if qualifier is not None:
-                return  # Deleting a version that does not exist is a silent success.
-            del self._functions[name]
-            self._concurrency.forget(name)
-        self._retire(function, everything=True)
+            if qualifier is None:
+                del self._functions[name]
+                self._concurrency.forget(name)
+                self._event_sources.forget_function(self._arn(name))
+                retired = function.records()
+            elif not qualifier.isdigit():
+                raise InvalidParameterValueException("Deletion of aliases is not currently supported.")
+            else:
+                version = function.versions.get(qualifier)
+                if version is None:
+                    return  # Deleting a version that does not exist is a silent success.
+                referring = [alias.name for alias in function.aliases.values() if qualifier in alias.versions()]
+                if referring:
+                    raise ResourceConflictException(
+                        "Unable to delete version because the following aliases reference it: "
+                        f"[{', '.join(referring)}]"
+                    )
+                del function.versions[qualifier]
+                retired = [version]
+        for record in retired:
+            self._retire(record, everything=True)
+
+    # --- versions -----------------------------------------------------------
+
+    def publish_version(
+        self, function_name: str, *, code_sha256: Optional[str] = None, description: Optional[str] = None,
+        revision_id: Optional[str] = None,
+    ) -> dict:
+        """Publish ``$LATEST`` as a new version (numbers are never reused).
+
+        Nothing changed since the last publish: the answer is that version again.
+        """
+        function = self._updatable(function_name, revision_id, operation="publish")
+        if description is not None:
+            _alias.check_description(description)
+        with self._lock:
+            current = function.code.code_sha256
+            if code_sha256 is not None and code_sha256 != current:
+                raise InvalidParameterValueException(
+                    f"CodeSHA256 ({code_sha256}) is different from current CodeSHA256 in $LATEST ({current}). "
+                    "Please try again with the CodeSHA256 in $LATEST."
+                )
+            return self._publish(function, description)
+
+    def list_versions_by_function(self, function_name: str) -> dict:
+        """``ListVersionsByFunction``: ``$LATEST`` (qualified ARN) then each version in order."""
+        function = self._unqualified(function_name)
+        return {"Versions": self._list_versions(function)}
+
+    # --- aliases ------------------------------------------------------------
+
+    def create_alias(
+        self, function_name: str, name: str, function_version: str, *, description: str = "",
+        routing_config: Optional[Mapping[str, Any]] = None,
+    ) -> dict:
+        """Create an alias pointing at a version (``routing_config`` sends a share of invokes to another)."""
+        function = self._unqualified(function_name)
+        _alias.check_name(name)
+        _alias.check_version(function_version)
+        _alias.check_description(description)
+        weights = _alias.weights(routing_config, function_version)
+        fname = function.config.function_name
+        with self._lock:
+            if name in function.aliases:
+                raise ResourceConflictException(f"Alias already exists: {self._arn(fname, name)}")
+            self._check_versions_exist(function, [function_version, *weights])
+            alias = Alias(name, function_version, description, weights, new_revision())
+            function.aliases[name] = alias
+            return alias.describe(self._arn(fname, name))
+
+    def get_alias(self, function_name: str, name: str) -> dict:
+        function = self._unqualified(function_name)
+        fname = function.config.function_name
+        with self._lock:
+            alias = function.aliases.get(name)
+            if alias is None:
+                raise ResourceNotFoundException(f"Cannot find alias arn: {self._arn(fname, name)}")
+            return alias.describe(self._arn(fname, name))
+
+    def update_alias(
+        self, function_name: str, name: str, *, function_version: Optional[str] = None,
+        description: Optional[str] = None, routing_config: Optional[Mapping[str, Any]] = None,
+        revision_id: Optional[str] = None,
+    ) -> dict:
+        """Change where an alias points, its description or its routing; a new RevisionId."""
+        function = self._unqualified(function_name)
+        fname = function.config.function_name
+        if function_version is not None:
+            _alias.check_version(function_version)
+        if description is not None:
+            _alias.check_description(description)
+        with self._lock:
+            alias = function.aliases.get(name)
+            if alias is None:
+                raise ResourceNotFoundException(f"Alias not found: {self._arn(fname, name)}")
+            if revision_id is not None and revision_id != alias.revision_id:
+                raise PreconditionFailedException(_errors.REVISION_MISMATCH)
+            primary = function_version if function_version is not None else alias.function_version
+            weights = alias.weights
+            if routing_config is not None:
+                weights = _alias.weights(routing_config, primary)
+            elif primary in weights:
+                _alias.weights({"AdditionalVersionWeights": weights}, primary)
+            self._check_versions_exist(function, [primary, *weights])
+            alias.function_version = primary
+            alias.weights = weights
+            if description is not None:
+                alias.description = description
+            alias.revision_id = new_revision()
+            return alias.describe(self._arn(fname, name))
+
+    def delete_alias(self, function_name: str, name: str) -> None:
+        """Delete an alias; deleting one that does not exist is a silent success, as on AWS."""
+        function = self._unqualified(function_name)
+        with self._lock:
+            function.aliases.pop(name, None)
+
+    def list_aliases(self, function_name: str, *, function_version: Optional[str] = None) -> dict:
+        """``ListAliases``: the function's aliases by name (those routing to ``function_version`` if given)."""
+        function = self._unqualified(function_name)
+        if function_version is not None:
+            _alias.check_version(function_version)
+        fname = function.config.function_name
+        with self._lock:
+            aliases = [function.aliases[name] for name in sorted(function.aliases)]
+        return {
+            "Aliases": [
+                alias.describe(self._arn(fname, alias.name))
+                for alias in aliases
+                if function_version is None or function_version in alias.versions()
+            ]
+        }
+
+    # --- function states ----------------------------------------------------
+
+    def settle(self, function_name: Optional[str] = None) -> None:
+        """Complete state transitions in flight (Pending → Active, InProgress → Successful).
+
+        Only needed with ``LambdaSim(state_transitions="manual")``, which holds
+        them so a test can exercise code that waits for a function to be ready.
+        """
+        self._check_open()
+        with self._lock:
+            if function_name is None:
+                functions = list(self._functions.values())
+            else:
+                functions = [self._unqualified(function_name)]
+            updated = [function for function in functions if function.transition == "update"]
+            for function in functions:
+                if function.transition is not None:
+                    complete(function)
+        for function in updated:
+            self._retire(function)
 
     def put_function_concurrency(self, function_name: str, reserved_concurrent_executions: int) -> dict:
         """Reserve concurrency for the function (all its versions); 0 throttles every invoke."""
@@ -289,8 +542,13 @@ class LambdaSim:
         check_enum(invocation_type, "invocationType", _INVOCATION_TYPES)
         if log_type is not None:
             check_enum(log_type, "logType", _LOG_TYPES)
-        function, version, qualifier = self._lookup(function_name, qualifier, invoking=True)
+        target = self._lookup(function_name, qualifier, invoking=True)
+        function, record, version, qualifier = target.function, target.record, target.version, target.qualifier
+        if self._hold and function.transition == "create":
+            raise ResourceConflictException(_PENDING)
         body = event_bytes(event)
+        if invocation_type == "Event" and len(body) > _async.EVENT_REQUEST_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body)))
         if len(body) > SYNC_REQUEST_LIMIT:
             raise RequestTooLargeException(
                 f"Request must be smaller than {SYNC_REQUEST_LIMIT} bytes for the InvokeFunction operation"
@@ -300,22 +558,22 @@ class LambdaSim:
         if invocation_type == "DryRun":
             return InvokeResult(function.config.function_name, b"", 204, request_id, executed_version=None)
         if invocation_type == "Event":
-            raise NotImplementedError(
-                "lambdasim: invocation_type='Event' (asynchronous invoke) is not supported yet; "
-                "use 'RequestResponse' or 'DryRun'"
-            )
-        config = function.config
+            return self._async.submit(function.config.function_name, qualifier, body, request_id)
+        config = record.active()[0]
         name = config.function_name
         faults = self.faults
         reason = faults.take("throttle", name)
         if reason is not None:
             raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+        kms = faults.take("kms", name)
+        if kms is not None:
+            raise kms.exception(config.kms_key_arn, self.region, self.account_id)
         unreserved = self._concurrency.acquire(name)
         try:
             always_cold = self._always_cold or faults.always_cold(name)
             if faults.take("cold_start", name) or always_cold:
-                self._retire(function)
-            env = self._acquire(function, version)
+                self._retire(record)
+            env = self._acquire(record, version)
             # Faults are taken only by an invoke that runs: not by a throttled
             # one, and an init error only by a cold start.
             request = _invocation.InvokeRequest(
@@ -326,17 +584,19 @@ class LambdaSim:
                 crash=faults.take("crash", name),
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
+                log_settings=LogSettings.of(config.logging_config),
+                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
             )
             try:
                 result = _invocation.run(env, request)
             except BaseException:
-                function.pool.discard(env)
+                record.pool.discard(env)
                 env.close()
                 raise
             if always_cold:
-                function.pool.discard(env)
+                record.pool.discard(env)
                 env.close()
-            elif not function.pool.release(env, _clock.wall()):
+            elif not record.pool.release(env, _clock.wall()):
                 env.close()
         finally:
             self._concurrency.release(name, unreserved)
@@ -345,7 +605,7 @@ class LambdaSim:
         return result
 
     def invocations(self, function_name: Optional[str] = None) -> List[Invocation]:
-        """The synchronous invocations made so far (of one function, or all), oldest first."""
+        """The invocations that ran so far (of one function, or all), oldest first; async attempts included."""
         with self._lock:
             records = list(self._invocations)
         if function_name is None:
@@ -374,11 +634,218 @@ class LambdaSim:
             )
 
     def environments(self, function_name: str) -> List[ExecutionEnvironment]:
-        """The function's live environments, most recently used first (for inspection)."""
-        function, _, _ = self._lookup(function_name, None)
-        for old in function.pool.expire(_clock.wall(), self.idle_timeout):
+        """The live environments of a function version, most recently used first (for inspection).
+
+        ``"orders"`` means ``$LATEST``; ``"orders:2"`` version 2; ``"orders:live"``
+        the version the alias points to (each version has its own environments).
+        """
+        pool = self._lookup(function_name, None).record.pool
+        for old in pool.expire(_clock.wall(), self.idle_timeout):
             old.close()
-        return function.pool.environments()
+        return pool.environments()
+
+    # --- event source mappings ------------------------------------------------
+
+    def create_event_source_mapping(self, *, event_source_arn: str, function_name: str, **settings: Any) -> dict:
+        """Feed a function from an SQS queue, a Kinesis stream or a DynamoDB stream (read through
+        ``aws_endpoint_url``, e.g. moto's server with ``LambdaSim(moto=True)``).
+
+        ``settings``: ``enabled``, ``batch_size``, ``maximum_batching_window_in_seconds``,
+        ``starting_position`` (streams), ``starting_position_timestamp``,
+        ``function_response_types``, ``maximum_retry_attempts``,
+        ``maximum_record_age_in_seconds``, ``bisect_batch_on_function_error``,
+        ``parallelization_factor``.
+        """
+        self._check_open()
+        if self.aws_endpoint_url is None:
+            raise InvalidParameterValueException(
+                "event source mappings read their source through an AWS endpoint: create the simulator with "
+                "LambdaSim(moto=True) (moto's server, sharing the test's mock_aws state) or aws_endpoint_url=..."
+            )
+        return self._event_sources.create(event_source_arn=event_source_arn, function_name=function_name, **settings)
+
+    def get_event_source_mapping(self, uuid: str) -> dict:
+        self._check_open()
+        return self._event_sources.get(uuid)
+
+    def list_event_source_mappings(
+        self, *, event_source_arn: Optional[str] = None, function_name: Optional[str] = None
+    ) -> dict:
+        """``ListEventSourceMappings``: ``{"EventSourceMappings": [...]}``, optionally of one source or function."""
+        self._check_open()
+        function_arn = None if function_name is None else self._function_arn(function_name)
+        mappings = self._event_sources.list(event_source_arn=event_source_arn, function_arn=function_arn)
+        return {"EventSourceMappings": mappings}
+
+    def update_event_source_mapping(self, uuid: str, **settings: Any) -> dict:
+        self._check_open()
+        return self._event_sources.update(uuid, **settings)
+
+    def delete_event_source_mapping(self, uuid: str) -> dict:
+        self._check_open()
+        return self._event_sources.delete(uuid)
+
+    # --- asynchronous invocation ---------------------------------------------
+
+    def invoke_async(self, function_name: str, invoke_args: Any = None) -> dict:
+        """The deprecated ``InvokeAsync``: queue an event (256 KB at most); answer ``{"Status": 202}``."""
+        self._check_open()
+        body = event_bytes(invoke_args)
+        if len(body) > _async.INVOKE_ASYNC_LIMIT:
+            raise RequestTooLargeException(_async.too_large_for_event(len(body), _async.INVOKE_ASYNC_LIMIT))
+        self.invoke(function_name, body, invocation_type="Event")
+        return {"Status": 202}
+
+    def drain(self, *, advance: bool = True) -> int:
+        """Run everything pending now, in this thread; return the number of invocations run.
+
+        First every enabled event source mapping is polled until its source has
+        nothing left to deliver (one invocation per batch); then the queued
+        asynchronous events run: with ``advance`` (the default) each to its end, the
+        queue's clock jumping over retry delays and throttle backoff; without, only
+        what is due now (one invocation per attempt). ``async_invocations()`` tells
+        how the asynchronous events ended.
+        """
+        self._check_open()
+        return self._event_sources.drain() + self._async.drain(advance=advance)
+
+    def async_invocations(self, function_name: Optional[str] = None) -> List[AsyncInvocation]:
+        """The asynchronous events that have finished (of one function, or all), in the order they finished."""
+        records = self._async.finished()
+        if function_name is None:
+            return records
+        name, _ = self._parse(function_name, None)
+        return [record for record in records if record.function_name == name]
+
+    def sink(self, arn: str) -> List[Any]:
+        """What was delivered to ``arn`` (a DLQ or a destination), oldest first, as ``Delivery`` objects."""
+        return self._async.sinks.get(arn)
+
+    def put_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Set the retries, maximum event age and destinations of Event invokes (replacing any config)."""
+        self._check_open()
+        return self._async.configs.put(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def update_function_event_invoke_config(
+        self, function_name: str, *, qualifier: Optional[str] = None, maximum_retry_attempts: Optional[int] = None,
+        maximum_event_age_in_seconds: Optional[int] = None, destination_config: Optional[dict] = None,
+    ) -> dict:
+        """Change some settings of an existing event invoke config (the others are kept)."""
+        self._check_open()
+        return self._async.configs.update(
+            function_name, qualifier, maximum_retry_attempts, maximum_event_age_in_seconds, destination_config
+        )
+
+    def get_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> dict:
+        self._check_open()
+        return self._async.configs.get(function_name, qualifier)
+
+    def delete_function_event_invoke_config(self, function_name: str, *, qualifier: Optional[str] = None) -> None:
+        self._check_open()
+        self._async.configs.delete(function_name, qualifier)
+
+    def list_function_event_invoke_configs(
+        self, function_name: str, *, marker: Optional[str] = None, max_items: Optional[int] = None
+    ) -> dict:
+        self._check_open()
+        return self._async.configs.list(function_name, marker, max_items)
+
+    # --- layers -------------------------------------------------------------
+    # Layer versions (docs/layers.md). The registry is lambdasim/_layers.py.
+
+    def publish_layer_version(
+        self,
+        layer_name: str,
+        *,
+        content: CodeSource,
+        description: str = "",
+        compatible_runtimes: Optional[List[str]] = None,
+        compatible_architectures: Optional[List[str]] = None,
+        license_info: Optional[str] = None,
+    ) -> dict:
+        """Publish a new version of a layer from a directory, a ``.zip`` file or zip bytes.
+
+        Returns AWS's ``PublishLayerVersion`` answer (``LayerVersionArn``, ``Version``, ...).
+        """
+        self._check_open()
+        version = self._layers.publish(
+            layer_name, content=content, created_date=timestamp(), description=description,
+            compatible_runtimes=compatible_runtimes or (),
+            compatible_architectures=compatible_architectures or (), license_info=license_info,
+        )
+        return version.describe()
+
+    def get_layer_version(self, layer_name: str, version_number: int) -> dict:
+        self._check_open()
+        return self._layers.get(layer_name, version_number).describe()
+
+    def get_layer_version_by_arn(self, arn: str) -> dict:
+        self._check_open()
+        return self._layers.get_by_arn(arn).describe()
+
+    def list_layer_versions(
+        self, layer_name: str, *, compatible_runtime: Optional[str] = None,
+        compatible_architecture: Optional[str] = None,
+    ) -> dict:
+        """``ListLayerVersions``: the layer's live versions, newest first."""
+        self._check_open()
+        versions = self._layers.list_versions(
+            layer_name, compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {"LayerVersions": [version.list_item() for version in versions]}
+
+    def list_layers(
+        self, *, compatible_runtime: Optional[str] = None, compatible_architecture: Optional[str] = None
+    ) -> dict:
+        """``ListLayers``: each layer with its latest (matching) version, by name."""
+        self._check_open()
+        layers = self._layers.list_layers(
+            compatible_runtime=compatible_runtime, compatible_architecture=compatible_architecture
+        )
+        return {
+            "Layers": [
+                {"LayerName": name, "LayerArn": version.layer_arn, "LatestMatchingVersion": version.list_item()}
+                for name, version in layers
+            ]
+        }
+
+    def delete_layer_version(self, layer_name: str, version_number: int) -> None:
+        """Delete a version; functions that use it keep its content. A missing version is a silent success."""
+        self._check_open()
+        self._layers.delete(layer_name, version_number)
+
+    def _resolve_layers(self, config: FunctionConfig, package: CodePackage, in_use: tuple = ()) -> tuple:
+        if not config.layers:
+            return ()
+        # A callable's root is a whole project: its size means nothing (docs/layers.md).
+        own = 0 if package.handler is not None else unzipped_size(package.root)
+        return self._layers.resolve(
+            config.layers, code_unzipped=own, in_use=[layer.arn for layer in in_use]
+        )
+
+    # --- end of layers ---------------------------------------------------------
+
+    # --- roles ----------------------------------------------------------------
+
+    def register_role(
+        self, role: str, *, trust_policy: Optional[dict] = None, policies: Optional[list] = None
+    ) -> str:
+        """Make a role known, so functions that use it are checked as AWS checks them (docs/configuration.md).
+
+        ``role`` is a role ARN or a name (ARN in this simulator's account);
+        ``trust_policy`` a trust policy document (default: Lambda may assume the
+        role); ``policies`` permission policy documents or AWS managed policy
+        ARNs. Registering a role again replaces it. Returns the role ARN.
+        """
+        self._check_open()
+        return self._roles.register(role, trust_policy=trust_policy, policies=policies or ()).arn
+
+    # --- end of roles ------------------------------------------------------------
 
     # --- boto3 --------------------------------------------------------------
 
@@ -398,7 +865,80 @@ class LambdaSim:
 
         return patch_boto3(self)
 
+    # --- HTTP ---------------------------------------------------------------
+
+    def serve(self, host: str = "127.0.0.1", port: int = 0, *, chain: bool = False, **options: Any) -> Any:
+        """Serve this simulator's Lambda REST API over HTTP; returns a running ``LambdaServer``.
+
+        ``port=0`` picks a free port (``server.url`` tells which). With ``chain``
+        environments get ``AWS_ENDPOINT_URL_LAMBDA`` pointing at the server while
+        it runs, so handlers that call Lambda with boto3 reach this simulator.
+        ``options`` go to ``LambdaServer`` (``log=``, ``shutdown_timeout=``); see ``docs/server.md``.
+        """
+        from ._server import LambdaServer
+
+        self._check_open()
+        return LambdaServer(self, host, port, chain=chain, **options)
+
+    def _set_lambda_endpoint(self, url: Optional[str]) -> None:
+        """Give environments started from now on ``AWS_ENDPOINT_URL_LAMBDA=url`` (None: stop).
+
+        Idle environments started before the change are retired, so that no
+        environment keeps an endpoint that no longer answers.
+        """
+        with self._lock:
+            current = self._factory.lambda_endpoint
+            if url is not None and current is not None and current != url:
+                raise InvalidParameterValueException(
+                    f"environments already chain to {current}: close that server before "
+                    f"serving with chain=True on {url}"
+                )
+            self._factory.lambda_endpoint = url
+            functions = list(self._functions.values())
+        for function in functions:
+            self._retire(function)
+
     # --- internals ----------------------------------------------------------
+
+    def _function_arn(self, function_name: str) -> str:
+        """The ARN of an existing function (qualified when ``function_name`` names a version or alias)."""
+        target = self._lookup(function_name, None)
+        return self._arn(target.function.config.function_name, target.qualifier)
+
+    def _aws_client(self, service: str) -> Any:
+        """A boto3 client of ``aws_endpoint_url`` with the fake credentials handlers get."""
+        import boto3
+
+        return boto3.session.Session().client(
+            service, endpoint_url=self.aws_endpoint_url, region_name=self.region,
+            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+            aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
+        )
+
+    def _forward_delivery(self, delivery: Any) -> None:
+        """Send an asynchronous delivery on to the SQS queue or SNS topic of that ARN at the endpoint.
+
+        As on AWS, a delivery that fails (the queue or topic does not exist) is
+        dropped; ``sim.sink(arn)`` still shows it.
+        """
+        service = delivery.service
+        parts = delivery.arn.split(":")
+        try:
+            if service == "sqs":
+                sqs = self._aws_client("sqs")
+                url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
+                sqs.send_message(QueueUrl=url, MessageBody=delivery.body, MessageAttributes={
+                    name: {"DataType": value["DataType"], "StringValue": value["StringValue"]}
+                    for name, value in delivery.attributes.items()
+                })
+            elif service == "sns":
+                self._aws_client("sns").publish(TopicArn=delivery.arn, Message=delivery.body, MessageAttributes={
+                    name: {"DataType": value["Type"], "StringValue": value["Value"]}
+                    for name, value in delivery.attributes.items()
+                })
+        except Exception:  # noqa: BLE001 - botocore's errors: dropped, as AWS drops them (DeadLetterErrors)
+            pass
 
     def _check_open(self) -> None:
         if self._closed:
@@ -429,18 +969,95 @@ class LambdaSim:
 
     def _lookup(
         self, function_name: str, qualifier: Optional[str], *, invoking: bool = False
-    ) -> tuple:
-        """Return ``(function, executed version, qualifier)`` or raise AWS's not-found error."""
+    ) -> "_Target":
+        """Resolve a function reference (name, ARN, ``:version`` or ``:alias``) or raise AWS's not-found error.
+
+        An alias with weighted routing picks its version when ``invoking``.
+        """
         self._check_open()
         name, qualifier = self._parse(function_name, qualifier)
         with self._lock:
             function = self._functions.get(name)
-        if function is None:
-            missing = qualifier or ("$LATEST" if invoking else None)
-            raise self._not_found(self._arn(name, missing))
-        if qualifier not in (None, "$LATEST"):
+            if function is None:
+                missing = qualifier or ("$LATEST" if invoking else None)
+                raise self._not_found(self._arn(name, missing))
+            if qualifier is None or qualifier == "$LATEST":
+                return _Target(function, function, "$LATEST", qualifier)
+            if qualifier.isdigit():
+                record = function.versions.get(qualifier)
+            else:
+                alias = function.aliases.get(qualifier)
+                record = None if alias is None else self._route(function, alias, invoking)
+        if record is None:
             raise self._not_found(self._arn(name, qualifier))
-        return function, "$LATEST", qualifier
+        return _Target(function, record, record.version, qualifier)
+
+    def _route(self, function: FunctionRecord, alias: Alias, invoking: bool) -> Optional[FunctionRecord]:
+        version = alias.function_version
+        if invoking and alias.weights:
+            ((extra, weight),) = alias.weights.items()
+            if self._random.random() < weight:
+                version = extra
+        return function if version == "$LATEST" else function.versions.get(version)
+
+    def _describe(self, target: "_Target") -> dict:
+        name = target.function.config.function_name
+        return describe(target.record, arn=self._arn(name, target.qualifier), region=self.region, hold=self._hold)
+
+    def _list_versions(self, function: FunctionRecord) -> List[dict]:
+        name = function.config.function_name
+        with self._lock:
+            records = [function, *(function.versions[v] for v in sorted(function.versions, key=int))]
+        return [
+            _listed(describe(record, arn=self._arn(name, record.version), region=self.region, hold=self._hold))
+            for record in records
+        ]
+
+    def _updatable(self, function_name: str, revision_id: Optional[str], operation: str = "update") -> FunctionRecord:
+        """The function an update or publish applies to, after AWS's state and RevisionId checks."""
+        function = self._unqualified(function_name)
+        with self._lock:
+            if self._hold and function.transition == "create":
+                raise ResourceConflictException(_PENDING)
+            if self._hold and function.transition == "update":
+                raise ResourceConflictException(
+                    "The operation cannot be performed at this time. An update is in progress for resource: "
+                    + self._arn(function.config.function_name)
+                )
+            if revision_id is not None and revision_id != function.revision_id:
+                raise PreconditionFailedException(_errors.REVISION_MISMATCH)
+        return function
+
+    def _begin_update(self, function: FunctionRecord) -> None:
+        """Start an update: when transitions are held, invokes keep the old code until ``settle()``."""
+        if self._hold:
+            function.running = (function.config, function.code)
+        function.transition = "update"
+
+    def _publish(self, function: FunctionRecord, description: Optional[str]) -> dict:
+        """Publish ``$LATEST`` as the next version, or answer the last one if nothing changed. Holds the lock."""
+        name = function.config.function_name
+        snapshot = (attrs.evolve(function.config, reserved_concurrency=None), function.code.code_sha256)
+        last = function.versions.get(str(function.next_version - 1))
+        if last is not None and function.published == snapshot:
+            return describe(last, arn=self._arn(name, last.version), region=self.region)
+        number = str(function.next_version)
+        function.next_version += 1
+        config = function.config
+        if description is not None:
+            config = attrs.evolve(config, description=description)
+        version = FunctionRecord(
+            config, function.code, new_revision(), timestamp(), transition=None, version=number,
+            layers=function.layers,
+        )
+        function.versions[number] = version
+        function.published = snapshot
+        return describe(version, arn=self._arn(name, number), region=self.region)
+
+    def _check_versions_exist(self, function: FunctionRecord, versions: List[str]) -> None:
+        for version in versions:
+            if version != "$LATEST" and version not in function.versions:
+                raise self._not_found(self._arn(function.config.function_name, version))
 
     def _unqualified(self, function_name: str) -> FunctionRecord:
         """Look up a function for an operation that refuses versions and aliases."""
@@ -457,16 +1074,21 @@ class LambdaSim:
             raise self._not_found(self._arn(name, "$LATEST"))
         return function
 
-    def _acquire(self, function: FunctionRecord, version: str) -> ExecutionEnvironment:
-        env, expired = function.pool.acquire(_clock.wall(), self.idle_timeout)
+    def _acquire(self, record: FunctionRecord, version: str) -> ExecutionEnvironment:
+        env, expired = record.pool.acquire(_clock.wall(), self.idle_timeout)
         for old in expired:
             old.close()
         if env is not None:
             return env
-        inline = self._inline if function.inline is None else function.inline
-        factory = self._inline_environments if inline else self._factory
-        env = factory.create(function.config, function.code, version)
-        function.pool.add_busy(env)
+        config, code = record.active()
+        latest = self._functions.get(config.function_name, record)
+        inline = self._inline if latest.inline is None else latest.inline
+        # A custom runtime execs its bootstrap: it always runs in a real environment.
+        if inline and not config.runtime.startswith("provided"):
+            env = self._inline_environments.create(config, code, version, [layer.root for layer in record.layers])
+        else:
+            env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
+        record.pool.add_busy(env)
         return env
 
     def _retire(self, function: FunctionRecord, everything: bool = False) -> None:
@@ -481,6 +1103,27 @@ class LambdaSim:
         for env in busy:
             if env.pid is not None:
                 self._zygote.kill(env.pid)
+
+
+_PENDING = (
+    "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+)
+_HIDDEN_IN_LISTS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
+
+
+def _listed(configuration: dict) -> dict:
+    """A configuration as list operations show it: without the state fields."""
+    return {key: value for key, value in configuration.items() if key not in _HIDDEN_IN_LISTS}
+
+
+@attrs.frozen
+class _Target:
+    """A resolved function reference: the function, the version record to use, and how it was named."""
+
+    function: FunctionRecord
+    record: FunctionRecord
+    version: str
+    qualifier: Optional[str]
 
 
 _SETTINGS = tuple(field.name for field in attrs.fields(FunctionConfig) if field.name not in ("function_name",))

@@ -181,9 +181,9 @@ def test_a_payload_over_6_mb_is_request_entity_too_large(client, create):
 
 def test_operations_lambdasim_does_not_implement_say_so(client, create):
     create("echo")
-    response = client_error(client.publish_version, FunctionName="echo")
+    response = client_error(client.get_policy, FunctionName="echo")
     assert response["Error"]["Code"] == "NotImplemented"
-    assert "PublishVersion" in response["Error"]["Message"]
+    assert "GetPolicy" in response["Error"]["Message"]
     assert response["ResponseMetadata"]["HTTPStatusCode"] == 501
 
 

@@ -322,8 +322,10 @@ def test_supported_python_runtimes_are_accepted(runtime):
     assert make(runtime=runtime).runtime == runtime
 
 
-def test_the_accepted_runtimes_are_python_3_10_to_3_14():
-    assert ACCEPTED_RUNTIMES == tuple(f"python3.{minor}" for minor in range(10, 15))
+def test_the_accepted_runtimes_are_python_3_10_to_3_14_and_the_custom_runtimes():
+    assert ACCEPTED_RUNTIMES == (
+        *(f"python3.{minor}" for minor in range(10, 15)), "provided.al2023", "provided.al2"
+    )
 
 
 @pytest.mark.parametrize(
@@ -352,11 +354,11 @@ def test_unknown_or_miscased_runtimes_get_the_enum_message(runtime):
     )
 
 
-@pytest.mark.parametrize("runtime", ["nodejs20.x", "java21", "provided.al2023", "ruby4.0"])
+@pytest.mark.parametrize("runtime", ["nodejs20.x", "java21", "ruby4.0"])
 def test_other_aws_runtimes_are_refused_by_lambdasim_with_the_python_choices(runtime):
     assert rejected(InvalidParameterValueException, runtime=runtime) == (
-        f"lambdasim runs Python handlers: runtime '{runtime}' is not supported; "
-        "use one of python3.10, python3.11, python3.12, python3.13, python3.14"
+        f"lambdasim runs Python handlers and custom runtimes: runtime '{runtime}' is not supported; "
+        "use one of python3.10, python3.11, python3.12, python3.13, python3.14, provided.al2023, provided.al2"
     )
 
 

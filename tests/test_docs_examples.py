@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = ["docs/faults.md", "docs/time-and-inspection.md", "docs/boto3.md"]
+PAGES = ["docs/faults.md", "docs/time-and-inspection.md", "docs/boto3.md", "docs/versions.md", "docs/moto.md",
+         "docs/layers.md", "docs/async.md"]
 _BLOCK = re.compile(r"^```python\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 

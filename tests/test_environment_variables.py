@@ -11,9 +11,10 @@ from conftest import BASIC
 from lambdasim import LambdaSim
 from lambdasim._sandbox._zygote import PASSTHROUGH_ENV
 
-#: Spec §7.1, for a function without tracing (``_X_AMZN_TRACE_ID`` is deleted then).
+#: Spec §7.1 (``_X_AMZN_TRACE_ID`` is set per invoke, ``Sampled=0`` without active tracing).
 LAMBDA_VARIABLES = {
     "_HANDLER",
+    "_X_AMZN_TRACE_ID",
     "AWS_EXECUTION_ENV",
     "AWS_LAMBDA_FUNCTION_NAME",
     "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
@@ -199,6 +200,10 @@ def test_log_stream_date_follows_the_simulated_clock(sim, basic):
     assert stream.startswith("2024/02/29/[$LATEST]")
 
 
-def test_trace_id_is_absent_without_tracing(sim, basic):
+def test_trace_id_is_set_per_invoke_unsampled_without_active_tracing(sim, basic):
     basic("env")
-    assert "_X_AMZN_TRACE_ID" not in sim.invoke("env").payload
+    first = sim.invoke("env").payload["_X_AMZN_TRACE_ID"]
+    second = sim.invoke("env").payload["_X_AMZN_TRACE_ID"]
+    pattern = r"Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0"
+    assert re.fullmatch(pattern, first) and re.fullmatch(pattern, second)
+    assert first != second

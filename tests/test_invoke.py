@@ -163,10 +163,12 @@ def test_dry_run_answers_204_without_running_anything(sim, basic):
     assert sim.environments("echo") == []
 
 
-def test_event_invocations_are_not_supported_yet(sim, basic):
+def test_event_invocations_answer_202_with_no_payload_and_no_executed_version(sim, basic):
     basic("echo")
-    with pytest.raises(NotImplementedError, match="invocation_type='Event'"):
-        sim.invoke("echo", invocation_type="Event")
+    result = sim.invoke("echo", invocation_type="Event")
+    assert (result.status_code, result.raw_payload, result.executed_version) == (202, b"", None)
+    assert result.payload is None
+    sim.drain()
 
 
 def test_unknown_invocation_type_is_a_validation_error(sim, basic):

@@ -39,7 +39,7 @@ from test_environment_variables import (  # noqa: F401
     test_log_stream_name_is_kept_by_a_warm_environment_and_new_for_a_new_one,
     test_pythonpath_is_the_runtime_directory_when_the_user_sets_none,
     test_task_root_and_pwd_are_the_working_directory,
-    test_trace_id_is_absent_without_tracing,
+    test_trace_id_is_set_per_invoke_unsampled_without_active_tracing,
     test_user_variables_are_present_and_override_unreserved_ones,
     test_variables_have_lambdas_values,
 )

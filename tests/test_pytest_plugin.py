@@ -239,7 +239,7 @@ def test_unknown_marker_option_is_a_setup_error_naming_the_marker_and_the_option
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([
         "@pytest.mark.lambdasim got unknown option(s) 'colour', 'idle_timout' (did you mean 'idle_timeout'?); "
-        "the options are: account_id, cold_start, concurrency_limit, *idle_timeout*region*",
+        "the options are: account_id, async_dispatch, aws_endpoint_url, cold_start, concurrency_limit, *idle_timeout*region*",
     ])
 
 
@@ -647,7 +647,7 @@ def test_marker_unknown_fault_names_the_faults(pytester):
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(
-        ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, latency, throttle, timeout*"]
+        ["*unknown fault 'explode'; the faults are: cold_start, crash, init_error, kms, latency, throttle, timeout*"]
     )
 
 

@@ -63,10 +63,35 @@ def test_the_table_routes_every_operation_the_service_implements_under_its_own_d
         ("PUT", "/2015-03-31/functions/{FunctionName}/configuration"): "UpdateFunctionConfiguration",
         ("PUT", "/2015-03-31/functions/{FunctionName}/code"): "UpdateFunctionCode",
         ("POST", "/2015-03-31/functions/{FunctionName}/invocations"): "Invoke",
+        ("POST", "/2015-03-31/functions/{FunctionName}/versions"): "PublishVersion",
+        ("GET", "/2015-03-31/functions/{FunctionName}/versions"): "ListVersionsByFunction",
+        ("POST", "/2015-03-31/functions/{FunctionName}/aliases"): "CreateAlias",
+        ("GET", "/2015-03-31/functions/{FunctionName}/aliases"): "ListAliases",
+        ("GET", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "GetAlias",
+        ("PUT", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "UpdateAlias",
+        ("DELETE", "/2015-03-31/functions/{FunctionName}/aliases/{Name}"): "DeleteAlias",
         ("PUT", "/2017-10-31/functions/{FunctionName}/concurrency"): "PutFunctionConcurrency",
         ("GET", "/2019-09-30/functions/{FunctionName}/concurrency"): "GetFunctionConcurrency",
         ("DELETE", "/2017-10-31/functions/{FunctionName}/concurrency"): "DeleteFunctionConcurrency",
         ("GET", "/2016-08-19/account-settings"): "GetAccountSettings",
+        ("POST", "/2014-11-13/functions/{FunctionName}/invoke-async"): "InvokeAsync",
+        ("PUT", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "PutFunctionEventInvokeConfig",
+        ("POST", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "UpdateFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "GetFunctionEventInvokeConfig",
+        ("DELETE", "/2019-09-25/functions/{FunctionName}/event-invoke-config"): "DeleteFunctionEventInvokeConfig",
+        ("GET", "/2019-09-25/functions/{FunctionName}/event-invoke-config/list"): "ListFunctionEventInvokeConfigs",
+        ("POST", "/2015-03-31/event-source-mappings"): "CreateEventSourceMapping",
+        ("GET", "/2015-03-31/event-source-mappings"): "ListEventSourceMappings",
+        ("GET", "/2015-03-31/event-source-mappings/{UUID}"): "GetEventSourceMapping",
+        ("PUT", "/2015-03-31/event-source-mappings/{UUID}"): "UpdateEventSourceMapping",
+        ("DELETE", "/2015-03-31/event-source-mappings/{UUID}"): "DeleteEventSourceMapping",
+        # layers
+        ("GET", "/2018-10-31/layers?find=LayerVersion"): "GetLayerVersionByArn",
+        ("POST", "/2018-10-31/layers/{LayerName}/versions"): "PublishLayerVersion",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions"): "ListLayerVersions",
+        ("GET", "/2018-10-31/layers"): "ListLayers",
+        ("GET", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "GetLayerVersion",
+        ("DELETE", "/2018-10-31/layers/{LayerName}/versions/{VersionNumber}"): "DeleteLayerVersion",
     }
 
 
@@ -105,29 +130,49 @@ def test_a_request_matching_no_lambda_operation_is_404_naming_method_and_path(ro
 
 def test_an_operation_lambdasim_does_not_implement_is_501_naming_it(router, basic):
     basic("echo")
-    status, code, body = error_of(call(router, "POST", "/2015-03-31/functions/echo/versions", {}))
+    status, code, body = error_of(call(router, "GET", "/2015-03-31/functions/echo/policy"))
     assert (status, code) == (501, "NotImplemented")
     assert body["Type"] == "Service"
     assert body["Message"].startswith(
-        "lambdasim does not implement the Lambda operation PublishVersion "
-        "(POST /2015-03-31/functions/{FunctionName}/versions) yet; it implements CreateFunction, "
+        "lambdasim does not implement the Lambda operation GetPolicy "
+        "(GET /2015-03-31/functions/{FunctionName}/policy) yet; it implements CreateAlias, "
     )
 
 
 def test_operations_told_apart_by_their_query_are_named_correctly(router):
-    _, _, by_arn = error_of(call(router, "GET", "/2018-10-31/layers", query="find=LayerVersion&Arn=x"))
-    _, _, layers = error_of(call(router, "GET", "/2018-10-31/layers"))
-    assert "GetLayerVersionByArn" in by_arn["Message"]
-    assert "ListLayers" in layers["Message"]
+    path = "/2019-09-30/functions/echo/provisioned-concurrency"
+    _, _, listing = error_of(call(router, "GET", path, query="List=ALL"))
+    _, _, single = error_of(call(router, "GET", path, query="Qualifier=1"))
+    assert "ListProvisionedConcurrencyConfigs" in listing["Message"]
+    assert "GetProvisionedConcurrencyConfig " in single["Message"]
 
 
-def test_asynchronous_invokes_are_501_with_the_services_message(router, basic):
+def test_asynchronous_invokes_answer_202_with_no_body_and_no_executed_version(router, basic):
     basic("echo")
     response = call(router, "POST", "/2015-03-31/functions/echo/invocations", b"{}",
                     headers={"X-Amz-Invocation-Type": "Event"})
-    status, code, body = error_of(response)
-    assert (status, code) == (501, "NotImplemented")
-    assert "invocation_type='Event'" in body["Message"]
+    assert response.status == 202
+    assert response.body == b""
+    assert "X-Amz-Executed-Version" not in response.headers
+    assert UUID.fullmatch(response.headers["x-amzn-RequestId"])
+
+
+def test_invoke_async_answers_202_with_its_status_body_with_or_without_the_trailing_slash(router, basic):
+    basic("echo")
+    for path in ("/2014-11-13/functions/echo/invoke-async", "/2014-11-13/functions/echo/invoke-async/"):
+        response = call(router, "POST", path, b'{"k": 1}')
+        assert (response.status, response.body) == (202, b'{"Status":202}')
+    router.sim.drain()
+
+
+def test_event_invoke_config_last_modified_is_epoch_seconds_on_the_wire(router, basic):
+    basic("echo")
+    response = call(router, "PUT", "/2019-09-25/functions/echo/event-invoke-config", {"MaximumRetryAttempts": 1})
+    document = json.loads(response.body)
+    assert response.status == 200
+    assert isinstance(document["LastModified"], float)
+    assert document["FunctionArn"] == ARN + "echo:$LATEST"
+    assert document["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
 
 
 # --- success responses --------------------------------------------------------------
@@ -160,7 +205,9 @@ def test_create_function_is_201_and_translates_pascal_case_members(router):
     assert configuration["EphemeralStorage"] == {"Size": 1024}
     assert configuration["Architectures"] == ["arm64"]
     assert configuration["TracingConfig"] == {"Mode": "Active"}
-    assert configuration["LoggingConfig"] == {"LogFormat": "JSON", "LogGroup": "/aws/lambda/echo"}
+    assert configuration["LoggingConfig"] == {
+        "LogFormat": "JSON", "ApplicationLogLevel": "INFO", "SystemLogLevel": "INFO", "LogGroup": "/aws/lambda/echo",
+    }
 
 
 def test_an_environment_without_variables_is_an_empty_map(router):
@@ -370,7 +417,7 @@ def test_a_body_that_is_not_json_is_invalid_request_content(router):
 
 
 @pytest.mark.parametrize("member, value, named", [
-    ("Publish", True, "Publish"),
+    ("PublishTo", "LATEST_PUBLISHED", "PublishTo"),
     ("Tags", {"team": "a"}, "Tags"),
     ("PackageType", "Image", "PackageType"),
     ("SnapStart", {"ApplyOn": "PublishedVersions"}, "SnapStart"),
@@ -395,9 +442,9 @@ def test_code_from_s3_is_refused_naming_the_field(router, member):
     )
 
 
-def test_update_code_with_revision_id_or_publish_is_refused(router, basic):
+def test_update_code_from_s3_or_with_publish_to_is_refused(router, basic):
     basic("echo")
-    for member, value in (("RevisionId", "r"), ("Publish", True), ("S3Bucket", "b")):
+    for member, value in (("PublishTo", "LATEST_PUBLISHED"), ("S3Bucket", "b")):
         _, code, body = error_of(call(router, "PUT", "/2015-03-31/functions/echo/code",
                                       {"ZipFile": zip_of_basic(), member: value}))
         assert code == "InvalidParameterValueException"

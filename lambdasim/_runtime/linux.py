@@ -7,12 +7,15 @@ older interpreters reach libc through ctypes.
 import ctypes
 import ctypes.util
 import os
+import shutil
 import signal
 
 CLONE_NEWNS = 0x00020000
 CLONE_NEWUSER = 0x10000000
+MS_RDONLY = 0x1
 MS_NOSUID = 0x2
 MS_NODEV = 0x4
+MS_REMOUNT = 0x20
 MS_BIND = 0x1000
 MS_REC = 0x4000
 MS_PRIVATE = 1 << 18
@@ -81,12 +84,13 @@ def mount(source, target, fstype, flags, data=None):
     _check(result, "mount %s" % target)
 
 
-def enter_new_sandbox(tmp_size_mb, binds=()):
+def enter_new_sandbox(tmp_size_mb, binds=(), layers=(), empty_dir=None):
     """Unshare user and mount namespaces; mount a private tmpfs on ``/tmp``.
 
     ``binds`` are ``(source, target)`` directory pairs bound before ``/tmp`` is
     covered, so code that lives under the host's ``/tmp`` stays reachable (at
-    ``target``) while the sandbox's ``/tmp`` starts empty.
+    ``target``) while the sandbox's ``/tmp`` starts empty. ``layers`` (directories,
+    in the function's order) are laid out under ``/opt`` first, for the same reason.
     Must run in a single-threaded process (the kernel refuses otherwise).
     """
     uid, gid = os.getuid(), os.getgid()
@@ -97,7 +101,35 @@ def enter_new_sandbox(tmp_size_mb, binds=()):
     mount(None, "/", None, MS_REC | MS_PRIVATE)
     for source, target in binds:
         mount(source, target, None, MS_BIND | MS_REC)
+    if layers:
+        mount_layers(layers, empty_dir)
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "size=%dm,mode=1777" % tmp_size_mb)
+
+
+def mount_layers(layers, empty_dir, overlay=True):
+    """Lay ``layers`` out at ``/opt``: later layers over earlier ones, read-only, as Lambda does.
+
+    A read-only overlay of the layer directories costs no copying; where the
+    kernel refuses one (or ``overlay`` is false), the layers are copied in order
+    into a tmpfs instead.
+    """
+    if overlay:
+        lower = [_overlay_path(layer) for layer in reversed(layers)]
+        # Without an upper directory an overlay needs two lower ones on older kernels.
+        lower.append(_overlay_path(empty_dir))
+        try:
+            mount("overlay", "/opt", "overlay", MS_RDONLY, "lowerdir=" + ":".join(lower))
+            return
+        except OSError:
+            pass
+    mount("tmpfs", "/opt", "tmpfs", MS_NOSUID | MS_NODEV, "mode=755")
+    for layer in layers:
+        shutil.copytree(layer, "/opt", symlinks=True, dirs_exist_ok=True)
+    mount(None, "/opt", None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+
+
+def _overlay_path(path):
+    return path.replace("\\", "\\\\").replace(":", "\\:").replace(",", "\\,")
 
 
 def join_sandbox(user_fd, mount_fd):

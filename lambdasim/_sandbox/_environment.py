@@ -86,7 +86,7 @@ class ExecutionEnvironment:
 
     def __init__(
         self, *, zygote: Zygote, spec: dict, sandbox: Sandbox, function_name: str, version: str,
-        memory_limit_mb: Optional[int] = None,
+        memory_limit_mb: Optional[int] = None, freeze_idle: bool = True,
     ):
         self.zygote = zygote
         #: A short id for inspection and the invocation records.
@@ -111,6 +111,10 @@ class ExecutionEnvironment:
         self._frames = FrameReader()
         self._closed = False
         self._lock = threading.Lock()
+        #: Stop the runtime's process group between invokes, as Lambda freezes an idle
+        #: environment (spec §9): a handler's background threads do not run while idle.
+        self.freeze_idle = freeze_idle
+        self._frozen = False
 
     # --- inspection ---------------------------------------------------------
 
@@ -153,6 +157,11 @@ class ExecutionEnvironment:
             f"<ExecutionEnvironment {self.id} {self.function_name}:{self.version} {self.state} "
             f"invocations={self.invocations} pid={self.pid}>"
         )
+
+    @property
+    def frozen(self) -> bool:
+        """Whether the runtime's processes are stopped (the environment is idle and frozen)."""
+        return self._frozen
 
     @property
     def alive(self) -> bool:
@@ -206,11 +215,34 @@ class ExecutionEnvironment:
         """Send one invoke; wait for its answer until ``deadline`` (real clock)."""
         started = _clock.monotonic()
         self.invocations += 1
+        if self._frozen:
+            self._thaw()
         try:
             write_all(self._command_fd, pack(header, body))
         except OSError:
             pass  # The process died; _await reports how.
-        return self._await(deadline, started)
+        reply = self._await(deadline, started)
+        if self.freeze_idle and reply.outcome in _ANSWERED and reply.header.get("background"):
+            # Only when the runtime reports threads or child processes: nothing else
+            # could run while idle, and stopping costs ~20 µs per invoke.
+            self._freeze()
+        return reply
+
+    def _freeze(self) -> None:
+        # The whole group: child processes the handler left running stop too. The
+        # process cannot die while stopped (SIGKILL aside), so its pid stays ours.
+        try:
+            os.killpg(self.pid, signal.SIGSTOP)
+        except OSError:
+            return
+        self._frozen = True
+
+    def _thaw(self) -> None:
+        self._frozen = False
+        try:
+            os.killpg(self.pid, signal.SIGCONT)
+        except OSError:
+            pass  # Gone: the next wait reports how it ended.
 
     def reset(self) -> None:
         """Kill the runtime process; the sandbox stays for the next init."""
@@ -223,6 +255,8 @@ class ExecutionEnvironment:
             if self._closed:
                 return
             self._closed = True
+        if self._frozen and self.pid is not None:
+            self._thaw()  # A stopped runtime could not see the end of file below.
         if self.pid is not None and self._command_fd is not None and self.initialized:
             # End of file on the command pipe: the runtime returns from its loop and exits
             # normally (coverage saves its data there); kill it only if it does not.
@@ -272,7 +306,8 @@ class ExecutionEnvironment:
                         poller.unregister(log_fd)
                         log_open = False
                     continue
-                data = os.read(reply_fd, self._frames.wanted())
+                # The reply pipe, or (custom runtimes) the Runtime API's frame pipe.
+                data = os.read(fd, self._frames.wanted())
                 if not data:
                     return self._died(output, started, log_open)
                 self._frames.feed(data)
@@ -310,6 +345,7 @@ class ExecutionEnvironment:
     def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[bytearray] = None):
         pid, self.pid = self.pid, None
         self.initialized = False
+        self._frozen = False
         status = None
         if pid is not None:
             if kill:
@@ -330,6 +366,10 @@ class ExecutionEnvironment:
                 os.close(fd)
                 setattr(self, name, None)
         return status
+
+
+#: Outcomes after which the runtime process is alive and waiting for the next invoke.
+_ANSWERED = (Outcome.RESULT, Outcome.ERROR)
 
 
 def _peak_rss_kb(pid: int) -> int:

@@ -7,13 +7,14 @@ import shutil
 import tempfile
 import threading
 import warnings
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 from .. import _clock
 from .._code import CodePackage
 from .._config import FunctionConfig
+from ._custom import CustomRuntimeEnvironment
 from ._environment import ExecutionEnvironment, Sandbox
-from ._spec import environment_variables, log_stream_name, passthrough_variables, python_path
+from ._spec import bootstrap_candidates, environment_variables, log_stream_name, passthrough_variables, python_path
 from ._zygote import RUNTIME_DIR, Zygote
 
 
@@ -26,12 +27,16 @@ class EnvironmentFactory:
     """
 
     def __init__(
-        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple
+        self, zygote: Zygote, *, region: str, private_tmp: bool, enforce_memory: bool, passthrough_env: tuple,
+        freeze_idle: bool = True,
     ) -> None:
         self.zygote = zygote
         self.region = region
+        #: Variables the simulator adds to every new environment (``AWS_ENDPOINT_URL``, ...).
+        self.service_variables: Dict[str, str] = {}
         self.private_tmp = private_tmp
         self.enforce_memory = enforce_memory
+        self.freeze_idle = freeze_idle
         self._passthrough = passthrough_variables(passthrough_env)
         base = _workdir_base()
         _remove_abandoned_workdirs(base)
@@ -39,12 +44,22 @@ class EnvironmentFactory:
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
+        #: ``AWS_ENDPOINT_URL_LAMBDA`` of new environments while a chaining server runs (``sim.serve(chain=True)``).
+        self.lambda_endpoint: Optional[str] = None
+        #: The bottom layer of every /opt overlay (see linux.mount_layers).
+        self._empty = os.path.join(self.workdir, "empty")
+        os.mkdir(self._empty)
 
     def close(self) -> None:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def create(self, config: FunctionConfig, code: CodePackage, version: str) -> ExecutionEnvironment:
-        """A new (cold) environment for one version of a function."""
+    def create(
+        self, config: FunctionConfig, code: CodePackage, version: str, layers: Sequence[str] = ()
+    ) -> ExecutionEnvironment:
+        """A new (cold) environment for one version of a function.
+
+        ``layers`` are the directories laid out under ``/opt``, in the function's order.
+        """
         self.zygote.start()
         private = self.private_tmp and not self.zygote.namespace_problem
         if self.private_tmp and not private and not self._warned_fallback:
@@ -74,23 +89,40 @@ class EnvironmentFactory:
             handler=config.handler, memory_size=config.memory_size, region=self.region,
             task_root=task_root, log_group=config.log_group, log_stream=stream,
             user_variables=config.environment, passthrough=self._passthrough, tmp_dir=tmp_dir,
+            service_variables=self.service_variables,
+            lambda_endpoint=self.lambda_endpoint,
         )
+        logging_config = config.logging_config or {}
+        if logging_config.get("LogFormat") == "JSON":
+            # What Lambda tells the runtime in JSON mode (spec §5.3); the platform's value wins.
+            env["AWS_LAMBDA_LOG_FORMAT"] = "JSON"
+            env["AWS_LAMBDA_LOG_LEVEL"] = logging_config.get("ApplicationLogLevel", "INFO")
         spec = {
             "handler": config.handler,
             "runtime": config.runtime,
             "task_root": task_root,
             "env": env,
-            "sys_path": python_path(config.runtime, config.environment, task_root),
+            "sys_path": python_path(
+                config.runtime, config.environment, task_root, None if private or not layers else layers
+            ),
             "drop_sys_path": [RUNTIME_DIR],
             "sandbox": {
                 "mode": sandbox.mode, "tmp_size_mb": config.ephemeral_storage, "binds": binds,
                 "staging_root": os.path.join(self.workdir, "paths"),
+                "layers": list(layers) if private else [],
+                "empty_dir": self._empty,
             },
             "log_format": (config.logging_config or {}).get("LogFormat", "Text"),
         }
-        return ExecutionEnvironment(
+        kind = ExecutionEnvironment
+        if config.runtime.startswith("provided"):
+            # A custom runtime: the process execs its bootstrap (docs/custom-runtimes.md).
+            kind = CustomRuntimeEnvironment
+            spec["bootstrap"] = bootstrap_candidates(task_root)
+        return kind(
             zygote=self.zygote, spec=spec, sandbox=sandbox, function_name=config.function_name,
             version=version, memory_limit_mb=config.memory_size if self.enforce_memory else None,
+            freeze_idle=self.freeze_idle,
         )
 
     def _staging_dir(self, code_root: str) -> str:

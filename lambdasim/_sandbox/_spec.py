@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 #: Harmless credentials so a handler can never reach real AWS with the developer's keys.
 FAKE_CREDENTIALS = {
@@ -42,8 +42,14 @@ def environment_variables(
     user_variables: Optional[Mapping[str, str]],
     passthrough: Mapping[str, str],
     tmp_dir: Optional[str],
+    service_variables: Optional[Mapping[str, str]] = None,
+    lambda_endpoint: Optional[str] = None,
 ) -> dict:
-    """The complete environment of a runtime process, built from nothing (spec §7.1)."""
+    """The complete environment of a runtime process, built from nothing (spec §7.1).
+
+    ``lambda_endpoint`` (a chaining server's URL) becomes ``AWS_ENDPOINT_URL_LAMBDA``,
+    which boto3 honours; the function's own variables can still override it.
+    """
     env = {
         "_HANDLER": handler,
         "AWS_EXECUTION_ENV": f"AWS_Lambda_{runtime}",
@@ -72,17 +78,32 @@ def environment_variables(
     }
     if _version_tuple(runtime) >= (3, 12):
         env["LC_CTYPE"] = "C.UTF-8"
+    if runtime.startswith("provided"):
+        # Not set for provided runtimes (spec/lambda-controlplane.md §2.4).
+        del env["AWS_EXECUTION_ENV"]
     env.update(passthrough)
+    if lambda_endpoint is not None:
+        env["AWS_ENDPOINT_URL_LAMBDA"] = lambda_endpoint
     if tmp_dir is not None:
         # Without namespaces, /tmp cannot be private; TMPDIR points at the sandbox's.
         env["TMPDIR"] = tmp_dir
+    if service_variables:
+        # Set by the simulator (AWS endpoints of moto's server); the function's own variables win.
+        env.update(service_variables)
     if user_variables:
         env.update(user_variables)
     return env
 
 
-def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_root: str) -> list:
-    """The entries the runtime puts before the interpreter's own ``sys.path`` (spec §8)."""
+def python_path(
+    runtime: str, user_variables: Optional[Mapping[str, str]], task_root: str,
+    layer_roots: Optional[Sequence[str]] = None,
+) -> list:
+    """The entries the runtime puts before the interpreter's own ``sys.path`` (spec §8).
+
+    ``layer_roots`` stand in for ``/opt`` where it cannot be private (no
+    namespaces): each layer's directories, later layers first.
+    """
     entries = [task_root]
     if user_variables and "PYTHONPATH" in user_variables:
         # The interpreter would have read PYTHONPATH at start-up; the zygote
@@ -90,8 +111,20 @@ def python_path(runtime: str, user_variables: Optional[Mapping[str, str]], task_
         entries += [entry for entry in user_variables["PYTHONPATH"].split(":") if entry]
     else:
         major, minor = _version_tuple(runtime)
-        entries += [f"/opt/python/lib/python{major}.{minor}/site-packages", "/opt/python"]
+        site = f"python/lib/python{major}.{minor}/site-packages"
+        if layer_roots is None:
+            entries += [f"/opt/{site}", "/opt/python"]
+        else:
+            roots = list(reversed(layer_roots))
+            entries += [os.path.join(root, site) for root in roots]
+            entries += [os.path.join(root, "python") for root in roots]
     return entries
+
+
+def bootstrap_candidates(task_root: str) -> list:
+    """Where a custom runtime's executable is looked for, in Lambda's order (controlplane §8):
+    the code's ``bootstrap``, then a layer's ``/opt/bootstrap``."""
+    return [os.path.join(task_root, "bootstrap"), "/opt/bootstrap"]
 
 
 def _version_tuple(runtime: str) -> tuple:

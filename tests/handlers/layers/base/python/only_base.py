@@ -1,0 +1,3 @@
+"""A module only the first layer provides."""
+
+ORIGIN = "base"

@@ -1,0 +1,3 @@
+"""The later layer's copy of shared.py."""
+
+ORIGIN = "override"

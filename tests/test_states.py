@@ -1,0 +1,110 @@
+"""Function states (spec/lambda-controlplane.md §3): immediate by default, held until settle() on request."""
+
+import io
+import zipfile
+
+import pytest
+
+from lambdasim import InvalidParameterValueException, LambdaSim, ResourceConflictException
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
+PENDING = (
+    "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+)
+
+
+def source(answer):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", f"def handler(event, context):\n    return {answer!r}\n")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def held(zygote):
+    with LambdaSim(zygote=zygote, state_transitions="manual") as sim:
+        yield sim
+
+
+def test_by_default_create_is_pending_and_the_next_read_is_active_with_a_new_revision(sim):
+    created = sim.create_function("fn", handler="app.handler", code=source("one"))
+    assert (created["State"], created["StateReason"], created["StateReasonCode"]) == (
+        "Pending", "The function is being created.", "Creating",
+    )
+    assert "LastUpdateStatus" not in created
+    read = sim.get_function_configuration("fn")
+    assert (read["State"], read["LastUpdateStatus"]) == ("Active", "Successful")
+    assert "StateReason" not in read
+    assert read["RevisionId"] != created["RevisionId"]
+    assert sim.get_function_configuration("fn")["RevisionId"] == read["RevisionId"]
+
+
+def test_by_default_an_update_is_in_progress_then_successful(sim):
+    sim.create_function("fn", handler="app.handler", code=source("one"))
+    sim.get_function_configuration("fn")
+    updated = sim.update_function_configuration("fn", timeout=5)
+    assert (updated["State"], updated["LastUpdateStatus"], updated["LastUpdateStatusReasonCode"]) == (
+        "Active", "InProgress", "Creating",
+    )
+    assert updated["LastUpdateStatusReason"] == "The function is being created."
+    read = sim.get_function_configuration("fn")
+    assert read["LastUpdateStatus"] == "Successful"
+    assert read["RevisionId"] != updated["RevisionId"]
+    assert sim.invoke("fn").payload == "one"
+
+
+def test_the_transition_mode_is_checked(zygote):
+    with pytest.raises(InvalidParameterValueException) as raised:
+        LambdaSim(zygote=zygote, state_transitions="later")
+    assert "'state_transitions' must be 'immediate'" in raised.value.message
+
+
+def test_held_creation_stays_pending_and_refuses_invokes_and_updates(held):
+    held.create_function("fn", handler="app.handler", code=source("one"))
+    for _ in range(3):
+        assert held.get_function_configuration("fn")["State"] == "Pending"
+    for call in (
+        lambda: held.invoke("fn"),
+        lambda: held.update_function_configuration("fn", timeout=5),
+        lambda: held.update_function_code("fn", code=source("two")),
+        lambda: held.publish_version("fn"),
+    ):
+        with pytest.raises(ResourceConflictException) as raised:
+            call()
+        assert raised.value.message == PENDING
+    pending_revision = held.get_function_configuration("fn")["RevisionId"]
+    held.settle()
+    active = held.get_function_configuration("fn")
+    assert (active["State"], active["LastUpdateStatus"]) == ("Active", "Successful")
+    assert active["RevisionId"] != pending_revision
+    assert held.invoke("fn").payload == "one"
+
+
+def test_a_held_update_keeps_serving_the_old_code_until_settled(held):
+    held.create_function("fn", handler="app.handler", code=source("one"))
+    held.settle("fn")
+    assert held.invoke("fn").payload == "one"
+    held.update_function_code("fn", code=source("two"))
+    assert held.get_function_configuration("fn")["LastUpdateStatus"] == "InProgress"
+    assert held.invoke("fn").payload == "one"
+    with pytest.raises(ResourceConflictException) as raised:
+        held.update_function_configuration("fn", timeout=9)
+    assert raised.value.message == (
+        "The operation cannot be performed at this time. An update is in progress for resource: " + ARN + "fn"
+    )
+    held.settle("fn")
+    assert held.get_function_configuration("fn")["LastUpdateStatus"] == "Successful"
+    result = held.invoke("fn")
+    assert (result.payload, result.cold_start) == ("two", True)
+
+
+def test_waiters_see_the_held_state_change(held):
+    pytest.importorskip("boto3")
+    client = held.client()
+    client.create_function(
+        FunctionName="fn", Role="arn:aws:iam::123456789012:role/r", Handler="app.handler",
+        Runtime="python3.12", Code={"ZipFile": source("one")},
+    )
+    assert client.get_function(FunctionName="fn")["Configuration"]["State"] == "Pending"
+    held.settle()
+    client.get_waiter("function_active_v2").wait(FunctionName="fn", WaiterConfig={"Delay": 0, "MaxAttempts": 2})

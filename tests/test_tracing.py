@@ -1,0 +1,75 @@
+"""X-Ray tracing: the trace header a handler sees and the XRAY line of REPORT (spec §5.1, §7.1)."""
+
+import re
+
+import pytest
+
+from conftest import HANDLERS
+
+from lambdasim import ValidationException
+
+CODE = str(HANDLERS / "logging_config")
+HEADER = re.compile(r"Root=1-(?P<time>[0-9a-f]{8})-(?P<id>[0-9a-f]{24});Parent=(?P<parent>[0-9a-f]{16});Sampled=(?P<sampled>[01])")
+
+
+def create(sim, handler="trace", **settings):
+    sim.create_function("f", handler=f"app.{handler}", code=CODE, **settings)
+
+
+def test_active_tracing_gives_a_sampled_header_per_invoke_and_the_xray_line(sim):
+    create(sim, tracing_config={"Mode": "Active"})
+    first, second = sim.invoke("f"), sim.invoke("f")
+    for result in (first, second):
+        header = HEADER.fullmatch(result.payload)
+        assert header and header["sampled"] == "1"
+        report, xray = result.logs.splitlines()[-2:]
+        assert report.startswith(f"REPORT RequestId: {result.request_id}\t") and report.endswith("\t")
+        assert xray == f"XRAY TraceId: 1-{header['time']}-{header['id']}\tSegmentId: {header['parent']}\tSampled: true"
+        assert result.logs.endswith("\n")
+    assert first.payload != second.payload
+
+
+def test_pass_through_tracing_sends_an_unsampled_header_and_no_xray_line(sim):
+    create(sim)
+    result = sim.invoke("f")
+    assert HEADER.fullmatch(result.payload)["sampled"] == "0"
+    assert "XRAY" not in result.logs
+    assert sim.get_function_configuration("f")["TracingConfig"] == {"Mode": "PassThrough"}
+
+
+def test_the_header_time_is_the_simulated_clock(sim):
+    freezegun = pytest.importorskip("freezegun")
+    create(sim, tracing_config={"Mode": "Active"})
+    with freezegun.freeze_time("2020-02-01 00:00:00"):
+        result = sim.invoke("f")
+    assert HEADER.fullmatch(result.payload)["time"] == "%08x" % 1580515200
+
+
+def test_threads_of_the_handler_see_the_header(sim):
+    create(sim, "trace_in_thread", tracing_config="Active")
+    assert HEADER.fullmatch(sim.invoke("f").payload)["sampled"] == "1"
+    assert sim.get_function_configuration("f")["TracingConfig"] == {"Mode": "Active"}
+
+
+def test_a_failed_invoke_keeps_the_xray_line_after_its_report(sim):
+    create(sim, "fail", tracing_config={"Mode": "Active"})
+    result = sim.invoke("f")
+    assert result.function_error == "Unhandled"
+    assert result.logs.splitlines()[-1].startswith("XRAY TraceId: 1-")
+
+
+def test_an_unknown_mode_is_a_validation_error(sim):
+    with pytest.raises(ValidationException) as raised:
+        create(sim, tracing_config={"Mode": "On"})
+    assert raised.value.message == (
+        "1 validation error detected: Value 'On' at 'tracingConfig.mode' failed to satisfy constraint: "
+        "Member must satisfy enum value set: [Active, PassThrough]"
+    )
+
+
+def test_the_tail_of_an_active_invoke_through_boto3_ends_with_the_xray_line(sim):
+    import base64
+
+    create(sim, tracing_config={"Mode": "Active"})
+    answer = sim.client().invoke(FunctionName="f", LogType="Tail")
+    assert base64.b64decode(answer["LogResult"]).decode().splitlines()[-1].startswith("XRAY TraceId: 1-")
