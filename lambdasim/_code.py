@@ -7,6 +7,8 @@ import hashlib
 import inspect
 import io
 import os
+import shutil
+import stat
 import sys
 import zipfile
 from pathlib import Path
@@ -44,7 +46,15 @@ def load_code(code: CodeSource, *, extract_to: str) -> CodePackage:
     if isinstance(code, (bytes, bytearray, memoryview)):
         return _from_zip_bytes(bytes(code), extract_to)
     if isinstance(code, (str, os.PathLike)):
-        path = Path(code).expanduser().resolve()
+        try:
+            path = Path(code).expanduser().resolve()
+            path.stat()
+        except (OSError, RuntimeError, ValueError):
+            # Missing, an unknown ~user, a NUL in the path, a symlink loop.
+            raise InvalidParameterValueException(
+                f"'code' must be a directory, a .zip file, zip bytes or a callable (got {str(code)!r}, "
+                "which does not exist)"
+            ) from None
         if path.is_dir():
             return _from_directory(path)
         if path.is_file():
@@ -85,7 +95,17 @@ def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
                     raise InvalidParameterValueException(
                         f"Could not unzip uploaded file: entry {member.filename!r} points outside the package."
                     )
-            archive.extractall(partial)
+            for member in members:
+                try:
+                    archive.extract(member, partial)
+                except OSError as error:
+                    # Say, "link/x.py" after an entry "link" that is a file (a symlink's text:
+                    # links are never created, so none can lead outside the package).
+                    shutil.rmtree(partial, ignore_errors=True)
+                    raise InvalidParameterValueException(
+                        f"Could not unzip uploaded file: entry {member.filename!r} cannot be extracted "
+                        f"({error.strerror})."
+                    ) from None
             _restore_modes(members, partial)
         os.replace(partial, root)
     return CodePackage(str(root), sha, len(data))
@@ -107,8 +127,20 @@ def _from_directory(path: Path) -> CodePackage:
         subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
         for name in sorted(files):
             file = Path(directory, name)
+            # Only regular files (symlinks to them too) are code: a dangling link, a FIFO
+            # or a device (a link to /dev/zero) must neither fail nor hang the hashing.
+            try:
+                if not stat.S_ISREG(file.stat().st_mode):
+                    continue
+            except OSError:
+                continue
             digest.update(str(file.relative_to(path)).encode() + b"\0")
-            data = file.read_bytes()
+            try:
+                data = file.read_bytes()
+            except OSError as error:
+                raise InvalidParameterValueException(
+                    f"'code' directory {str(path)!r} holds a file that cannot be read: {error}"
+                ) from None
             digest.update(data)
             size += len(data)
     return CodePackage(str(path), base64.b64encode(digest.digest()).decode(), size)

@@ -224,6 +224,18 @@ def _data_field(field: str) -> Any:
     return attrs.field(default=None, converter=_to_frozen_data(field))
 
 
+def _structure_field(field: str) -> Any:
+    """An AWS structure (``VpcConfig``, ``LoggingConfig``, ...): a mapping or None."""
+    freeze = _to_frozen_data(field)
+
+    def convert(value: object) -> Any:
+        if value is not None and not isinstance(value, Mapping):
+            raise InvalidParameterValueException(_errors.wrong_type(field, "a mapping", value))
+        return freeze(value)
+
+    return attrs.field(default=None, converter=convert)
+
+
 # --- the configuration --------------------------------------------------------
 
 
@@ -253,11 +265,11 @@ class FunctionConfig:
     )
     reserved_concurrency: Optional[int] = _int_field(None)
     layers: Tuple[str, ...] = attrs.field(default=(), converter=_to_str_tuple("layers"))
-    vpc_config: Optional[Mapping[str, Any]] = _data_field("vpc_config")
-    dead_letter_config: Optional[Mapping[str, Any]] = _data_field("dead_letter_config")
+    vpc_config: Optional[Mapping[str, Any]] = _structure_field("vpc_config")
+    dead_letter_config: Optional[Mapping[str, Any]] = _structure_field("dead_letter_config")
     kms_key_arn: Optional[str] = _str_field(default=None, optional=True)
-    tracing_config: Optional[Any] = _data_field("tracing_config")
-    logging_config: Optional[Mapping[str, Any]] = _data_field("logging_config")
+    tracing_config: Optional[Any] = _structure_field("tracing_config")
+    logging_config: Optional[Mapping[str, Any]] = _structure_field("logging_config")
 
     def __attrs_post_init__(self) -> None:
         _check_function_name(self.function_name)
@@ -270,8 +282,6 @@ class FunctionConfig:
         if self.environment is not None:
             _check_environment(self.environment)
         _config_checks.check(self)
-        if isinstance(self.tracing_config, str):
-            object.__setattr__(self, "tracing_config", FrozenMapping({"Mode": self.tracing_config}))
 
     @property
     def log_group(self) -> str:

@@ -40,7 +40,8 @@ def event_bytes(event: Any) -> bytes:
     if isinstance(event, (bytes, bytearray, memoryview)):
         return _checked(bytes(event))
     if isinstance(event, str):
-        return _checked(event.encode("utf-8"))
+        # A lone surrogate cannot be UTF-8: its bytes are refused as the service refuses them.
+        return _checked(event.encode("utf-8", "surrogatepass"))
     try:
         return json.dumps(event, allow_nan=False, separators=(",", ":")).encode("utf-8")
     except (TypeError, ValueError) as error:

@@ -130,6 +130,8 @@ def describe(
         answer["Layers"] = [layer.describe() for layer in function.layers]
     if config.vpc_config is not None:
         answer["VpcConfig"] = describe_vpc(config.vpc_config)
+    if config.dead_letter_config is not None and config.dead_letter_config.get("TargetArn"):
+        answer["DeadLetterConfig"] = {"TargetArn": config.dead_letter_config["TargetArn"]}
     if config.kms_key_arn:
         answer["KMSKeyArn"] = config.kms_key_arn
     transition = function.transition

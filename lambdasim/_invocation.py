@@ -64,6 +64,7 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         log_stream=env.log_stream_name,
     )
     init_ms: Optional[float] = None
+    env.notice_death()
     cold = not env.initialized
     deadline = None
     if cold:

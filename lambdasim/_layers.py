@@ -152,6 +152,7 @@ class LayerRegistry:
         license_info: Optional[str] = None,
     ) -> LayerVersion:
         layer_arn = self.layer_arn(layer_name)
+        _check_types(description, compatible_runtimes, compatible_architectures, license_info)
         failures = []
         if len(description) > 256:
             failures.append(_errors.validation_failure(description, "description", _errors.max_length(256)))
@@ -313,6 +314,16 @@ class LayerRegistry:
         if layer_name.startswith("arn:"):
             return layer_name
         return f"arn:aws:lambda:{self.region}:{self.account_id}:layer:{layer_name}"
+
+
+def _check_types(description: object, runtimes: object, architectures: object, license_info: object) -> None:
+    if not isinstance(description, str):
+        raise InvalidParameterValueException(_errors.wrong_type("description", "str", description))
+    for field, value in (("compatible_runtimes", runtimes), ("compatible_architectures", architectures)):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(item, str) for item in value):
+            raise InvalidParameterValueException(_errors.wrong_type(field, "a list of str", value))
+    if license_info is not None and not isinstance(license_info, str):
+        raise InvalidParameterValueException(_errors.wrong_type("license_info", "str", license_info))
 
 
 def _check_version_number(number: object) -> None:

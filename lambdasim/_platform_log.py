@@ -16,7 +16,7 @@ import json
 import os
 import random
 import time
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import attrs
 
@@ -91,7 +91,7 @@ class LogSettings:
 _TEXT = LogSettings()
 
 
-class LogLines(List[str]):
+class LogLines(list):
     """One invocation's log, in order, with the platform's lines written in the function's format."""
 
     __slots__ = ("settings", "trace", "_function_name", "_version", "_function_arn", "_memory_size", "_log_stream")

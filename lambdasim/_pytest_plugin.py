@@ -82,7 +82,9 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "init_timeout": (_number(0), "a number of seconds >= 0"),
     "inline": (_boolean, "true or false"),
     "log_limit": (_number(0, integer=True), "a number of bytes >= 0 (0: no logs in reports)"),
+    "moto": (_boolean, "true or false (moto's server for handlers, docs/moto.md)"),
     "private_tmp": (_boolean, "true or false"),
+    "state_transitions": (_matching("immediate|manual"), "'immediate' or 'manual'"),
     "region": (_matching(r"[a-z]{2}(-[a-z]+)+-\d+"), "a region name such as 'eu-west-1'"),
 }
 

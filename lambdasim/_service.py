@@ -14,6 +14,7 @@ import attrs
 from . import _alias, _arn, _async, _clock, _errors, _invocation
 from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
+from ._options import check_simulator_options
 from ._code import CodePackage, CodeSource, load_code
 from ._config import FunctionConfig
 from ._errors import (
@@ -82,6 +83,11 @@ class LambdaSim:
         async_dispatch: str = "background",
         inline: bool = False,
     ) -> None:
+        check_simulator_options(
+            region=region, account_id=account_id, idle_timeout=idle_timeout, concurrency_limit=concurrency_limit,
+            minimum_unreserved=minimum_unreserved, init_timeout=init_timeout, private_tmp=private_tmp,
+            enforce_memory=enforce_memory,
+        )
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
@@ -585,7 +591,9 @@ class LambdaSim:
                 init_failure=None if env.initialized else faults.take("init_error", name),
                 latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
                 log_settings=LogSettings.of(config.logging_config),
-                trace=Trace.new((config.tracing_config or {}).get("Mode") == "Active"),
+                # Active tracing: the sampled header the REPORT's XRAY line names. Otherwise
+                # the runtime makes the unsampled header itself (nothing else needs it).
+                trace=Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,
             )
             try:
                 result = _invocation.run(env, request)

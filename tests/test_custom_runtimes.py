@@ -622,3 +622,22 @@ def test_documentation_example_runs(code, tmp_path):
         cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(root)}, capture_output=True, text=True, timeout=120,
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_a_bootstrap_from_a_layer_runs_when_the_code_has_none(sim, tmp_path):
+    import shutil
+
+    layer = tmp_path / "runtime-layer"
+    layer.mkdir()
+    shutil.copy(PROBE / "probe.py", layer / "probe.py")
+    bootstrap = layer / "bootstrap"
+    bootstrap.write_text('#!/bin/sh\nexec "$PROBE_PYTHON" /opt/probe.py\n')
+    bootstrap.chmod(0o755)
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "README").write_text("the runtime comes from the layer\n")
+    arn = sim.publish_layer_version("probe-runtime", content=str(layer))["LayerVersionArn"]
+    probe(sim, name="layered", code=code, layers=[arn])
+    result = sim.invoke("layered", {"from": "layer"})
+    assert result.function_error is None, result.payload
+    assert result.payload == {"echo": {"from": "layer"}}

@@ -374,3 +374,25 @@ def test_both_ways_of_building_opt_give_the_same_read_only_tree(tmp_path, mode):
     )
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout == '"override" True read-only\n'
+
+
+def test_opt_survives_a_reset_of_the_environment(sim):
+    sim.create_function("f", handler="app.imports", code=FUNCTION, layers=[str(BASE), str(OVERRIDE)])
+    sim.invoke("f")
+    sim.faults.crash("f")
+    assert sim.invoke("f").function_error == "Unhandled"
+    again = sim.invoke("f")
+    assert again.cold_start and again.payload["shared"] == "override"
+
+
+def test_publish_arguments_of_the_wrong_type_are_refused_by_name(sim):
+    with pytest.raises(InvalidParameterValueException, match="'compatible_runtimes' must be a list of str"):
+        sim.publish_layer_version("base", content=str(BASE), compatible_runtimes="python3.12")
+    with pytest.raises(ValidationException) as raised:
+        sim.publish_layer_version("base", content=str(BASE), compatible_architectures=["x86_64", "sparc"])
+    assert raised.value.message == (
+        "1 validation error detected: Value '[x86_64, sparc]' at 'compatibleArchitectures' failed to satisfy "
+        "constraint: Member must satisfy constraint: [Member must have length less than or equal to 2, "
+        "Member must satisfy enum value set: [x86_64, arm64]]"
+    )
+    assert sim.list_layers() == {"Layers": []}

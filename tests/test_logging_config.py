@@ -226,3 +226,11 @@ def test_json_logs_reach_boto3_in_the_tail(sim):
     answer = sim.client().invoke(FunctionName="f", LogType="Tail")
     last = base64.b64decode(answer["LogResult"]).decode().splitlines()[-1]
     assert json.loads(last)["type"] == "platform.report"
+
+
+def test_the_platforms_level_replaces_one_the_function_sets(sim):
+    sim.create_function(
+        "f", handler="app.env", code=CODE, environment={"AWS_LAMBDA_LOG_LEVEL": "DEBUG"},
+        logging_config={"LogFormat": "JSON", "ApplicationLogLevel": "ERROR"},
+    )
+    assert sim.invoke("f").payload["AWS_LAMBDA_LOG_LEVEL"] == "ERROR"

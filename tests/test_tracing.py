@@ -46,7 +46,7 @@ def test_the_header_time_is_the_simulated_clock(sim):
 
 
 def test_threads_of_the_handler_see_the_header(sim):
-    create(sim, "trace_in_thread", tracing_config="Active")
+    create(sim, "trace_in_thread", tracing_config={"Mode": "Active"})
     assert HEADER.fullmatch(sim.invoke("f").payload)["sampled"] == "1"
     assert sim.get_function_configuration("f")["TracingConfig"] == {"Mode": "Active"}
 
@@ -73,3 +73,19 @@ def test_the_tail_of_an_active_invoke_through_boto3_ends_with_the_xray_line(sim)
     create(sim, tracing_config={"Mode": "Active"})
     answer = sim.client().invoke(FunctionName="f", LogType="Tail")
     assert base64.b64decode(answer["LogResult"]).decode().splitlines()[-1].startswith("XRAY TraceId: 1-")
+
+
+def test_the_unsampled_header_also_follows_the_simulated_clock(sim):
+    freezegun = pytest.importorskip("freezegun")
+    create(sim)
+    with freezegun.freeze_time("2020-02-01 00:00:00"):
+        result = sim.invoke("f")
+    header = HEADER.fullmatch(result.payload)
+    assert header["time"] == "%08x" % 1580515200 and header["sampled"] == "0"
+
+
+def test_two_environments_make_different_trace_ids(sim):
+    create(sim)
+    first = sim.invoke("f").payload
+    sim.faults.cold_start("f")
+    assert sim.invoke("f").payload.split(";")[0] != first.split(";")[0]

@@ -208,3 +208,12 @@ def test_a_versions_log_stream_names_its_version(sim, fn):
     sim.invoke(fn, qualifier="1")
     (env,) = sim.environments("fn:1")
     assert "/[1]" in env.log_stream_name
+
+
+def test_a_dead_letter_config_is_described_and_kept_by_versions(sim):
+    target = "arn:aws:sqs:us-east-1:123456789012:failed"
+    sim.create_function("dlq", handler="app.handler", code=source("x"), dead_letter_config={"TargetArn": target})
+    assert sim.get_function_configuration("dlq")["DeadLetterConfig"] == {"TargetArn": target}
+    assert sim.publish_version("dlq")["DeadLetterConfig"] == {"TargetArn": target}
+    sim.create_function("plain", handler="app.handler", code=source("x"))
+    assert "DeadLetterConfig" not in sim.get_function_configuration("plain")

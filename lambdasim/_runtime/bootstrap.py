@@ -8,8 +8,10 @@ frames one at a time until the test process closes the channel.
 
 import hashlib
 import os
+import random
 import resource
 import sys
+import time
 
 from . import context as lambda_context
 from . import custom, errors, linux, logs, marshal, protocol
@@ -42,14 +44,17 @@ def run(spec, fds):
         import logging
 
         logging.warning(errors.INIT_WARNING)
-        sys.stdout.write(_log_error(doc, ensure_ascii))
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(_log_error(doc, ensure_ascii))
+        except (ValueError, OSError):
+            pass  # The module closed stdout while it was imported.
+        _flush()
         protocol.write_frame(
             control, {"op": "init_error", "error_type": doc["errorType"]},
             errors.dumps_error(doc, ensure_ascii=ensure_ascii),
         )
         return 1
-    sys.stdout.flush()
+    _flush()
     protocol.write_frame(control, {"op": "ready", "maxrss_kb": _max_rss_kb()})
     _serve(commands, control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
     return 0
@@ -146,11 +151,9 @@ def _serve(commands, control, handler, utf8):
             return
         request_id = header["request_id"]
         logs.set_request_id(request_id)
-        trace_id = header.get("trace_id")
-        if trace_id:
-            os.environ["_X_AMZN_TRACE_ID"] = trace_id
-        else:
-            os.environ.pop("_X_AMZN_TRACE_ID", None)
+        # Lambda sends every invoke a trace header, unsampled unless tracing is Active;
+        # the test process sends only sampled ones and the runtime makes the others.
+        os.environ["_X_AMZN_TRACE_ID"] = header.get("trace_id") or _unsampled_trace(header.get("now"))
         crash = header.get("crash")
         if crash:
             _crash(crash)
@@ -179,8 +182,7 @@ def _serve(commands, control, handler, utf8):
             doc = errors.marshal_error_document(exc, request_id)
             _send_error(control, doc, ensure_ascii, log=True)
             continue
-        sys.stdout.flush()
-        sys.stderr.flush()
+        _flush()
         reply = {"op": "result", "maxrss_kb": _max_rss_kb()}
         if isinstance(result, bytes):
             reply["raw"] = True
@@ -192,14 +194,38 @@ def _serve(commands, control, handler, utf8):
 
 def _send_error(control, doc, ensure_ascii, log):
     if log:
-        sys.stdout.write(_log_error(doc, ensure_ascii))
-    sys.stdout.flush()
-    sys.stderr.flush()
+        try:
+            sys.stdout.write(_log_error(doc, ensure_ascii))
+        except (ValueError, OSError):
+            pass  # The handler closed stdout: the error goes unlogged, as its prints do.
+    _flush()
     reply = {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()}
     if _background_work():
         reply["background"] = True
     protocol.write_frame(control, reply, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
     logs.set_request_id("")
+
+
+def _flush():
+    """Flush the handler's output; a handler may have closed stdout or stderr (that is its business)."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (ValueError, OSError, AttributeError):
+            pass
+
+
+_trace_ids = None
+
+
+def _unsampled_trace(now):
+    """``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0`` (spec §7.1), on the test's clock when given."""
+    global _trace_ids
+    if _trace_ids is None:
+        # Seeded here, after the fork: environments must not share a sequence.
+        _trace_ids = random.Random(os.urandom(16))
+    digits = _trace_ids.getrandbits(160).to_bytes(20, "big").hex()
+    return "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(now or time.time()), digits[:24], digits[24:])
 
 
 def _background_work():
@@ -222,15 +248,13 @@ def _background_work():
 def _log_error(doc, ensure_ascii):
     # JSON functions log errors as one JSON object (spec §2.4).
     if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
-        import time
-
         return errors.log_error_json(doc, time.time(), ensure_ascii=ensure_ascii)
     return errors.log_error_text(doc)
 
 
 def _crash(crash):
     """End this process as sim.faults.crash asked: by an exit code or a signal."""
-    sys.stdout.flush()
+    _flush()
     number = crash.get("signal")
     if number is not None:
         import signal

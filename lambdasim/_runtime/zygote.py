@@ -27,12 +27,26 @@ _MAX_MESSAGE = 1 << 16
 _ORPHAN_SCAN_DELAY = 0.05
 
 
+#: Signals whose default action would end the zygote; a handler can send any of them
+#: to its parent (os.kill(os.getppid(), ...)). Environments get the original actions back.
+_IGNORED_SIGNALS = tuple(
+    number for number in signal.valid_signals()
+    if number not in (signal.SIGKILL, signal.SIGSTOP, signal.SIGCHLD, signal.SIGTERM, signal.SIGCONT)
+)
+_ORIGINAL_ACTIONS = {}
+
+
 def main(sock_fd, parent_pid):
     wake_r, wake_w = os.pipe()
     os.set_blocking(wake_w, False)
     signal.set_wakeup_fd(wake_w)
     signal.signal(signal.SIGCHLD, lambda *args: None)
     signal.signal(signal.SIGTERM, lambda *args: None)
+    for number in _IGNORED_SIGNALS:
+        try:
+            _ORIGINAL_ACTIONS[number] = signal.signal(number, signal.SIG_IGN)
+        except (OSError, ValueError, RuntimeError):
+            pass
     linux.die_with_parent(signal.SIGTERM)
     if os.getppid() != parent_pid:
         os._exit(0)
@@ -58,7 +72,9 @@ def main(sock_fd, parent_pid):
             continue
         if wake_r in readable:
             signals = os.read(wake_r, 4096)
-            if signal.SIGTERM in signals:
+            # SIGTERM is the parent-death signal; from anyone else (a handler signalling
+            # its parent) it is ignored: the zygote ends when its parent is gone.
+            if signal.SIGTERM in signals and os.getppid() != parent_pid:
                 _kill_all(children)
                 os._exit(0)
             orphan_scan_due = _reap(children, send) or orphan_scan_due
@@ -89,6 +105,9 @@ def _become_environment(sock, wake_r, wake_w, spec, fds):
         signal.set_wakeup_fd(-1)
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        for number, action in _ORIGINAL_ACTIONS.items():
+            if action is not None:
+                signal.signal(number, action)
         sock.close()
         os.close(wake_r)
         os.close(wake_w)

@@ -19,8 +19,9 @@ import signal
 from typing import Optional
 
 from .. import _clock
+from .._platform_log import Trace
 from .._runtime_api import Invocation, RuntimeApiServer
-from ._environment import ExecutionEnvironment, Outcome, Reply, _drain, _peak_rss_kb, _read
+from ._environment import ExecutionEnvironment, Outcome, Reply, _Captured, _drain, _peak_rss_kb, _read
 
 #: How long a runtime that posted an init error may take to exit on its own
 #: (awslambdaric exits at once); then it is killed, as Lambda ends the init.
@@ -71,7 +72,9 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
             invoked_function_arn=header["invoked_function_arn"],
             # An empty Invoke payload reaches the function as {} (spec §2.3).
             payload=body or b"{}",
-            trace_id=header.get("trace_id"),
+            # Every invoke carries a trace header; unsampled ones are made here,
+            # as the Python runtime makes its own.
+            trace_id=header.get("trace_id") or Trace.new(False, header.get("now")).header,
             client_context=None if client_context is None else json.dumps(client_context),
             tenant_id=header.get("tenant_id"),
         ))
@@ -106,7 +109,7 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
             reply.seconds = after.seconds
         return reply
 
-    def _died(self, output: bytearray, started: float, log_open: bool) -> Reply:
+    def _died(self, output: _Captured, started: float, log_open: bool) -> Reply:
         # The runtime may have posted its answer and exited at once: the
         # answer was written before its HTTP reply, so it is in the pipe now.
         frame = self._frame_in_pipe()
@@ -115,7 +118,7 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
         header, body = frame
         seconds = _clock.monotonic() - started
         self._discard_process(wait=True, into=output)
-        return Reply(Outcome(header["op"]), header, body, bytes(output), seconds)
+        return Reply(Outcome(header["op"]), header, body, output.text(), seconds)
 
     def _frame_in_pipe(self):
         poller = select.poll()
@@ -128,7 +131,7 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
 
     def _let_exit(self, until: float) -> bytes:
         """Wait (bounded) for the runtime to exit after an init error; kill it if it does not."""
-        output = bytearray()
+        output = _Captured()
         poller = select.poll()
         poller.register(self._reply_fd, select.POLLIN)
         poller.register(self._log_fd, select.POLLIN)
@@ -141,15 +144,15 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
             if self._log_fd in events:
                 chunk = _read(self._log_fd)
                 if chunk:
-                    output += chunk
+                    output.add(chunk)
                 else:
                     poller.unregister(self._log_fd)
             if self._reply_fd in events and not os.read(self._reply_fd, 1 << 16):
                 break
-        output += _drain(self._log_fd, self._log_poller)
-        return bytes(output)
+        _drain(self._log_fd, self._log_poller, output)
+        return output.text()
 
-    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[bytearray] = None):
+    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[_Captured] = None):
         status = super()._discard_process(kill=kill, wait=wait, into=into)
         self._stop_api()
         return status

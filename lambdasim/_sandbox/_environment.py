@@ -33,6 +33,9 @@ _EXIT_STATUS_TIMEOUT = 5.0
 #: How often a running process's memory is checked against its limit.
 _MEMORY_CHECK_SECONDS = 0.005
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
+#: How much of one phase's output (an init or an invoke) is kept: a handler that
+#: writes gigabytes must not make the test process hold them (docs/reliability.md).
+LOG_LIMIT = 16 << 20
 
 
 class Outcome(enum.Enum):
@@ -211,6 +214,12 @@ class ExecutionEnvironment:
             self._discard_process(wait=True)
         return reply
 
+    def notice_death(self) -> None:
+        """Reset a warm environment whose process died while idle (say, with its zygote),
+        so the next invoke starts it again instead of failing."""
+        if self.initialized and self.pid is not None and self.zygote.has_exited(self.pid):
+            self._discard_process(wait=True)
+
     def invoke(self, header: dict, body: bytes, deadline: float) -> Reply:
         """Send one invoke; wait for its answer until ``deadline`` (real clock)."""
         started = _clock.monotonic()
@@ -271,7 +280,7 @@ class ExecutionEnvironment:
     # --- waiting ------------------------------------------------------------
 
     def _await(self, deadline: float, started: float) -> Reply:
-        output = bytearray()
+        output = _Captured()
         reply_fd, log_fd, poller = self._reply_fd, self._log_fd, self._poller
         log_open = True
         limit = self.memory_limit_kb
@@ -284,8 +293,8 @@ class ExecutionEnvironment:
                 outcome = Outcome(header["op"])
                 seconds = _clock.monotonic() - started
                 if log_open:
-                    output += _drain(log_fd, self._log_poller)
-                return Reply(outcome, header, body, bytes(output), seconds)
+                    _drain(log_fd, self._log_poller, output)
+                return Reply(outcome, header, body, output.text(), seconds)
             now = _clock.monotonic()
             remaining = deadline - now
             if remaining <= 0:
@@ -301,7 +310,7 @@ class ExecutionEnvironment:
                 if fd == log_fd:
                     chunk = _read(log_fd)
                     if chunk:
-                        output += chunk
+                        output.add(chunk)
                     else:
                         poller.unregister(log_fd)
                         log_open = False
@@ -321,28 +330,28 @@ class ExecutionEnvironment:
         )
         write_all(self._command_fd, pack({"op": "sandbox_held"}))
 
-    def _timed_out(self, output: bytearray, started: float) -> Reply:
+    def _timed_out(self, output: "_Captured", started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, _peak_rss_kb(self.pid))
         self.zygote.kill(self.pid, signal.SIGKILL)
         self._discard_process(wait=True, into=output)
-        return Reply(Outcome.TIMEOUT, output=bytes(output), seconds=_clock.monotonic() - started)
+        return Reply(Outcome.TIMEOUT, output=output.text(), seconds=_clock.monotonic() - started)
 
-    def _out_of_memory(self, output: bytearray, started: float) -> Reply:
+    def _out_of_memory(self, output: "_Captured", started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, self.memory_limit_kb)
         self.zygote.kill(self.pid, signal.SIGKILL)
         status = self._discard_process(wait=True, into=output)
         return Reply(
-            Outcome.OUT_OF_MEMORY, output=bytes(output), seconds=_clock.monotonic() - started,
+            Outcome.OUT_OF_MEMORY, output=output.text(), seconds=_clock.monotonic() - started,
             exit_status=status,
         )
 
-    def _died(self, output: bytearray, started: float, log_open: bool) -> Reply:
+    def _died(self, output: "_Captured", started: float, log_open: bool) -> Reply:
         status = self._discard_process(wait=True, into=output)
         return Reply(
-            Outcome.EXIT, output=bytes(output), seconds=_clock.monotonic() - started, exit_status=status
+            Outcome.EXIT, output=output.text(), seconds=_clock.monotonic() - started, exit_status=status
         )
 
-    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[bytearray] = None):
+    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional["_Captured"] = None):
         pid, self.pid = self.pid, None
         self.initialized = False
         self._frozen = False
@@ -356,7 +365,7 @@ class ExecutionEnvironment:
                 self.zygote.forget(pid)
         if self._log_fd is not None:
             if into is not None:
-                into += _drain(self._log_fd, self._log_poller)
+                _drain(self._log_fd, self._log_poller, into)
             os.close(self._log_fd)
             self._log_fd = None
             self._poller = self._log_poller = None
@@ -395,15 +404,45 @@ def _read(fd: int) -> bytes:
     return os.read(fd, _READ_SIZE)
 
 
-def _drain(fd: int, poller: "select.poll") -> bytes:
-    """Read what the pipe holds now, without waiting for more (``poller`` watches only ``fd``)."""
-    chunks = []
-    while poller.poll(0):
+def _drain(fd: int, poller: "select.poll", into: "_Captured") -> None:
+    """Read what the pipe holds now, without waiting for more (``poller`` watches only ``fd``).
+
+    Bounded by the pipe's size: a child the handler left writing must not keep us here.
+    """
+    budget = _PIPE_SIZE + _READ_SIZE
+    while budget > 0 and poller.poll(0):
         chunk = os.read(fd, _READ_SIZE)
         if not chunk:
             break
-        chunks.append(chunk)
-    return b"".join(chunks)
+        budget -= len(chunk)
+        into.add(chunk)
+
+
+class _Captured:
+    """One phase's output: the first ``LOG_LIMIT`` bytes are kept, the rest only counted."""
+
+    __slots__ = ("data", "dropped")
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.dropped = 0
+
+    def add(self, chunk: bytes) -> None:
+        room = LOG_LIMIT - len(self.data)
+        if len(chunk) <= room:
+            self.data += chunk
+            return
+        if room > 0:
+            self.data += chunk[:room]
+        self.dropped += len(chunk) - max(room, 0)
+
+    def text(self) -> bytes:
+        """The kept bytes, followed by a line saying how much was dropped, if anything was."""
+        if not self.dropped:
+            return bytes(self.data)
+        newline = b"" if self.data.endswith(b"\n") else b"\n"
+        note = f"lambdasim: {self.dropped} bytes of output over the {LOG_LIMIT}-byte log limit were dropped\n"
+        return bytes(self.data) + newline + note.encode()
 
 
 def _enlarge_pipe(fd: int) -> None:

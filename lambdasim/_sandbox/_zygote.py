@@ -48,10 +48,16 @@ PASSTHROUGH_ENV = (
 
 START_TIMEOUT = 30.0
 REQUEST_TIMEOUT = 10.0
+#: A fork not answered this soon may mean a stopped zygote: it is sent SIGCONT.
+_CONTINUE_AFTER = 0.2
 
 
 class ZygoteError(RuntimeError):
     """The zygote could not be started or stopped answering."""
+
+
+class _ZygoteGone(ZygoteError):
+    """The zygote process died (a handler may have killed it): a new one can take over."""
 
 
 class Zygote:
@@ -76,6 +82,10 @@ class Zygote:
         self._process: Optional[subprocess.Popen] = None
         self._thread: Optional[threading.Thread] = None
         self._closed = False
+        #: close() was called: unlike a zygote that died, a closed one is not restarted.
+        self._stopped = False
+        #: Environments forked by the running zygote process and not reported exited yet.
+        self._children: set = set()
         self.pid: Optional[int] = None
         #: "" when environments get private namespaces, else why they cannot.
         self.namespace_problem = ""
@@ -84,10 +94,12 @@ class Zygote:
 
     def start(self) -> None:
         with self._lock:
-            if self._closed:
+            if self._stopped:
                 raise ZygoteError("the zygote was closed")
             if self._thread is not None:
-                return
+                if not self._closed:
+                    return
+                self._forget_dead_process()
             started = threading.Event()
             self._thread = threading.Thread(
                 target=self._run, args=(started,), name="lambdasim-zygote", daemon=True
@@ -98,6 +110,19 @@ class Zygote:
                 raise ZygoteError(f"the zygote did not start: {hello.get('error', hello)}")
             self.pid = hello["pid"]
             self.namespace_problem = hello["namespaces"]
+
+    def _forget_dead_process(self) -> None:
+        """The zygote process died (killed from outside): clear the way for a new one."""
+        self._thread.join(START_TIMEOUT)
+        if self._process is not None:
+            _wait_or_kill(self._process, 1.0)
+        if self._sock is not None:
+            self._sock.close()
+        self._thread = self._process = self._sock = None
+        self._replies = queue.Queue()
+        self.pid = None
+        with self._exit_changed:
+            self._closed = False
 
     def _wait_reply(self, started: threading.Event, timeout: float) -> dict:
         if not started.wait(timeout):
@@ -136,6 +161,10 @@ class Zygote:
             self._read_messages(ours)
         finally:
             with self._exit_changed:
+                # Environments die with their zygote (PR_SET_PDEATHSIG, SIGKILL).
+                for pid in self._children:
+                    self._exits.setdefault(pid, int(signal.SIGKILL))
+                self._children = set()
                 self._closed = True
                 self._exit_changed.notify_all()
             self._replies.put({"op": "gone", "error": "the zygote exited"})
@@ -151,14 +180,19 @@ class Zygote:
             message = json.loads(data)
             if message["op"] == "exited":
                 with self._exit_changed:
+                    self._children.discard(message["pid"])
                     self._exits[message["pid"]] = message["status"]
                     self._exit_changed.notify_all()
             else:
+                if message["op"] == "forked":
+                    with self._exit_changed:
+                        self._children.add(message["pid"])
                 self._replies.put(message)
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop the zygote (it kills its environments); wait with a bound, then kill."""
         with self._lock:
+            self._stopped = True
             if self._thread is None:
                 self._closed = True
                 return
@@ -182,7 +216,22 @@ class Zygote:
     # --- requests -----------------------------------------------------------
 
     def fork(self, spec: dict, fds: Sequence[int]) -> int:
-        """Fork an environment running ``spec``; ``fds`` are handed to it. Returns its pid."""
+        """Fork an environment running ``spec``; ``fds`` are handed to it. Returns its pid.
+
+        A zygote that died (a handler can kill its parent process) is replaced by a new one.
+        """
+        try:
+            return self._fork(spec, fds)
+        except _ZygoteGone:
+            if self._stopped:
+                raise ZygoteError("the zygote was closed") from None
+            with self._lock:
+                thread = self._thread
+            if thread is not None:
+                thread.join(START_TIMEOUT)  # the reader sees the end and marks the zygote closed
+            return self._fork(spec, fds)
+
+    def _fork(self, spec: dict, fds: Sequence[int]) -> int:
         self.start()
         with self._request_lock:
             request_id = next(self._ids)
@@ -190,14 +239,29 @@ class Zygote:
             try:
                 socket.send_fds(self._sock, [payload], list(fds))
             except OSError as error:
-                raise ZygoteError(f"the zygote is gone: {error}") from None
-            try:
-                reply = self._replies.get(timeout=REQUEST_TIMEOUT)
-            except queue.Empty:
-                raise ZygoteError(f"the zygote did not fork within {REQUEST_TIMEOUT:.0f} s") from None
+                raise _ZygoteGone(f"the zygote is gone: {error}") from None
+            reply = self._await_fork()
+        if reply.get("op") == "gone":
+            raise _ZygoteGone(f"the zygote is gone: {reply.get('error')}")
         if reply.get("op") != "forked" or reply.get("id") != request_id:
             raise ZygoteError(f"the zygote could not fork: {reply}")
         return reply["pid"]
+
+    def _await_fork(self) -> dict:
+        deadline = _clock.monotonic() + REQUEST_TIMEOUT
+        while True:
+            try:
+                return self._replies.get(timeout=_CONTINUE_AFTER)
+            except queue.Empty:
+                if _clock.monotonic() >= deadline:
+                    raise ZygoteError(f"the zygote did not fork within {REQUEST_TIMEOUT:.0f} s") from None
+            # A handler may have stopped its parent (SIGSTOP cannot be ignored): let it go on.
+            process = self._process
+            if process is not None:
+                try:
+                    os.kill(process.pid, signal.SIGCONT)
+                except OSError:
+                    pass
 
     def kill(self, pid: int, sig: int = signal.SIGKILL) -> None:
         """Signal an environment's whole process group."""
@@ -217,6 +281,11 @@ class Zygote:
                     return None
                 self._exit_changed.wait(remaining)
             return self._exits.pop(pid)
+
+    def has_exited(self, pid: int) -> bool:
+        """True when environment ``pid`` is known to have exited (its status is waiting to be read)."""
+        with self._exit_changed:
+            return pid in self._exits
 
     def forget(self, pid: int) -> None:
         with self._exit_changed:
