@@ -41,7 +41,7 @@ from ._config import FunctionConfig
 from ._inline_call import Call, rss_kb
 from ._inline_modules import EnvironmentModules
 from ._runtime import context as lambda_context
-from ._runtime import errors, logs, marshal
+from ._runtime import bootstrap, errors, logs, marshal
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply, Sandbox
 from ._sandbox._spec import environment_variables, log_stream_name, passthrough_variables, python_path
 
@@ -239,11 +239,8 @@ class InlineEnvironment(ExecutionEnvironment):
         pending: List[tuple] = []
         with Call(self, initializing=False, pending=pending) as call:
             logs.set_request_id(request_id)
-            trace_id = header.get("trace_id")
-            if trace_id:
-                os.environ["_X_AMZN_TRACE_ID"] = trace_id
-            else:
-                os.environ.pop("_X_AMZN_TRACE_ID", None)
+            # Every invoke has a trace header, as the runtime process sets it.
+            os.environ["_X_AMZN_TRACE_ID"] = header.get("trace_id") or bootstrap._unsampled_trace(header.get("now"))
             try:
                 event = marshal.decode_event(body)
                 context = lambda_context.LambdaContext(
