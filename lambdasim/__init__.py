@@ -23,9 +23,11 @@ from ._destinations import Delivery
 from ._faults import Faults
 from ._inline import InlineModeWarning
 from ._result import FunctionError, Invocation, InvokeResult
+from ._sample_events import sample_event
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._zygote import Zygote
 from ._service import LambdaSim
+from ._template import Stack, TemplateError
 
 __all__ = [
     "AccessDeniedException",
@@ -52,9 +54,12 @@ __all__ = [
     "ResourceConflictException",
     "ResourceNotFoundException",
     "ServiceException",
+    "Stack",
+    "TemplateError",
     "TooManyRequestsException",
     "ValidationException",
     "Zygote",
+    "sample_event",
 ]
 
 __version__ = "0.1.0"

@@ -27,13 +27,12 @@ import base64
 import hashlib
 import re
 import threading
-import time
 import uuid
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
 
-from . import _errors
+from . import _clock, _errors
 from ._errors import (
     InvalidParameterValueException,
     ResourceConflictException,
@@ -199,7 +198,7 @@ class EventSourceMappings:
             function_arn=function_arn, batch_size=100 if is_stream else 10, window=0, enabled=True,
             response_types=[], starting_position=starting_position,
             starting_timestamp=starting_position_timestamp, maximum_retry_attempts=-1, maximum_record_age=-1,
-            bisect=False, parallelization=1, last_modified=time.time(),
+            bisect=False, parallelization=1, last_modified=_clock.wall(),
         )
         self._configure(
             mapping, enabled=enabled, batch_size=batch_size, window=maximum_batching_window_in_seconds,
@@ -253,7 +252,7 @@ class EventSourceMappings:
             )
             if function_arn is not None:
                 mapping.function_ref, mapping.function_arn = function_name, function_arn  # type: ignore[assignment]
-            mapping.last_modified = time.time()
+            mapping.last_modified = _clock.wall()
             mapping.transition = "Updating"
             answer = mapping.describe(self._region, self._account)
             mapping.transition = None

@@ -20,12 +20,16 @@ from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
-from lambdasim import InlineModeWarning, LambdaSim, Zygote
+from lambdasim import InlineModeWarning, LambdaSim, TemplateError, Zygote
 
 #: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
+#: What the marker accepts besides ``LambdaSim()``'s keywords: a template to load, and its options.
+TEMPLATE_OPTIONS = ("code_locations", "template", "template_parameters")
 #: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
-MARKER_OPTIONS = tuple(sorted(set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"}))
+MARKER_OPTIONS = tuple(sorted(
+    set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"} | set(TEMPLATE_OPTIONS)
+))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
 FAULT_KINDS = ("cold_start", "crash", "init_error", "kms", "latency", "throttle", "timeout")
 
@@ -38,6 +42,7 @@ INLINE_HEADER = (
 
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
+_TEMPLATE = pytest.StashKey[Any]()
 _SESSION_SIM = pytest.StashKey[LambdaSim]()
 #: The per-test simulators a test used.
 _TEST_SIMS = pytest.StashKey[List[LambdaSim]]()
@@ -86,6 +91,7 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "private_tmp": (_boolean, "true or false"),
     "state_transitions": (_matching("immediate|manual"), "'immediate' or 'manual'"),
     "region": (_matching(r"[a-z]{2}(-[a-z]+)+-\d+"), "a region name such as 'eu-west-1'"),
+    "template": (str, "a CloudFormation/SAM template path, relative to the rootdir"),
 }
 
 
@@ -109,6 +115,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("lambdasim_inline", False):
         defaults["inline"] = True
     config.stash[_LOG_LIMIT] = defaults.pop("log_limit", DEFAULT_LOG_LIMIT)
+    config.stash[_TEMPLATE] = defaults.pop("template", None)
     config.stash[_DEFAULTS] = defaults
 
 
@@ -188,6 +195,23 @@ def _inject(sim: LambdaSim, faults: Any) -> None:
                             f"a dict of keywords or a list of those (got {one!r})", pytrace=False)
 
 
+def _load_template(
+    config: pytest.Config, sim: LambdaSim, template: Any = None, template_parameters: Any = None,
+    code_locations: Any = None,
+) -> None:
+    """Load the marker's (or the ini option's) template into ``sim``; paths are relative to the rootdir."""
+    if template is None:
+        if template_parameters is not None or code_locations is not None:
+            pytest.fail("@pytest.mark.lambdasim(template_parameters=..., code_locations=...) needs template=...",
+                        pytrace=False)
+        return
+    path = config.rootpath / os.fspath(template)
+    try:
+        sim.load_template(path, parameters=template_parameters, code_locations=code_locations)
+    except TemplateError as error:
+        pytest.fail(f"lambdasim: cannot load template {os.fspath(template)!r}: {error}", pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def lambda_sim_zygote() -> Iterator[Zygote]:
     """The session's zygote (one per xdist worker), started on first use and shared by every simulator."""
@@ -209,8 +233,11 @@ def lambda_sim(
     """A fresh ``LambdaSim`` for this test, configured by ``@pytest.mark.lambdasim(...)`` over the defaults."""
     options = {**lambda_sim_defaults, **_marker_options(request.node)}
     faults = options.pop("faults", None)
+    template = {name: options.pop(name) for name in TEMPLATE_OPTIONS if name in options}
+    template.setdefault("template", request.config.stash[_TEMPLATE])
     with LambdaSim(zygote=lambda_sim_zygote, **options) as sim:
         request.node.stash.setdefault(_TEST_SIMS, []).append(sim)
+        _load_template(request.config, sim, **template)
         if faults is not None:
             _inject(sim, faults)
         yield sim
@@ -235,6 +262,7 @@ def lambda_sim_session(
 ) -> Iterator[LambdaSim]:
     """One ``LambdaSim`` for every test of the session: functions, faults and warm environments persist."""
     with LambdaSim(zygote=lambda_sim_zygote, **lambda_sim_defaults) as sim:
+        _load_template(pytestconfig, sim, pytestconfig.stash[_TEMPLATE])
         pytestconfig.stash[_SESSION_SIM] = sim
         yield sim
         del pytestconfig.stash[_SESSION_SIM]

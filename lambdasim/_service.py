@@ -91,6 +91,8 @@ class LambdaSim:
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
+        #: The templates loaded with ``load_template``/``from_template``, oldest first.
+        self.stacks: List[Any] = []
         self._init_timeout = init_timeout
         if cold_start not in ("reuse", "always"):
             raise InvalidParameterValueException(
@@ -199,6 +201,50 @@ class LambdaSim:
 
     def __repr__(self) -> str:
         return f"<LambdaSim region={self.region!r} functions={sorted(self._functions)!r}>"
+
+    # --- templates ----------------------------------------------------------
+
+    @classmethod
+    def from_template(
+        cls,
+        path: "str | os.PathLike[str]",
+        *,
+        parameters: Optional[Dict[str, Any]] = None,
+        code_locations: Optional[Dict[str, Any]] = None,
+        stack_name: Optional[str] = None,
+        **options: Any,
+    ) -> "LambdaSim":
+        """A new simulator holding the functions of a CloudFormation/SAM template (docs/templates.md).
+
+        ``options`` are ``LambdaSim()``'s keywords; ``sim.stacks[-1]`` is the loaded ``Stack``.
+        """
+        sim = cls(**options)
+        try:
+            sim.load_template(path, parameters=parameters, code_locations=code_locations, stack_name=stack_name)
+        except BaseException:
+            sim.close()
+            raise
+        return sim
+
+    def load_template(
+        self,
+        path: "str | os.PathLike[str]",
+        *,
+        parameters: Optional[Dict[str, Any]] = None,
+        code_locations: Optional[Dict[str, Any]] = None,
+        stack_name: Optional[str] = None,
+        environment_overrides: Optional[Dict[str, Any]] = None,
+    ) -> Any:
+        """Create a template's functions (and versions, aliases, layers) here; return its ``Stack``."""
+        from ._template import DEFAULT_STACK_NAME, load_template
+
+        self._check_open()
+        stack = load_template(
+            self, path, parameters=parameters, code_locations=code_locations,
+            stack_name=stack_name or DEFAULT_STACK_NAME, environment_overrides=environment_overrides,
+        )
+        self.stacks.append(stack)
+        return stack
 
     # --- control plane ------------------------------------------------------
 

@@ -239,7 +239,7 @@ def test_unknown_marker_option_is_a_setup_error_naming_the_marker_and_the_option
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([
         "@pytest.mark.lambdasim got unknown option(s) 'colour', 'idle_timout' (did you mean 'idle_timeout'?); "
-        "the options are: account_id, async_dispatch, aws_endpoint_url, cold_start, concurrency_limit, *idle_timeout*region*",
+        "the options are: account_id, async_dispatch, aws_endpoint_url, code_locations, cold_start, concurrency_limit, *idle_timeout*region*",
     ])
 
 
@@ -559,6 +559,8 @@ def doc_examples():
             pending["ini"] = body
         elif language == "console":
             pending["console"] = body
+        elif language == "yaml":
+            pending["template"] = body
         elif language == "python":
             examples.append({"id": f"{heading}_{len(examples)}", "code": body, **pending})
             pending = {}
@@ -590,6 +592,8 @@ def test_docs_example(pytester, monkeypatch, example):
         args += words[command + 1:]
     if "ini" in example:
         pytester.makeini(example["ini"])
+    if "template" in example:
+        pytester.makefile(".yaml", template=example["template"])
     pytester.makepyfile(**{f"test_{example['id']}": example["code"]})
     result = pytester.runpytest_subprocess(*ORDERED, *args) if args else pytester.runpytest(*INLINE, *ORDERED)
     if "output" in example:
