@@ -28,6 +28,7 @@ import hashlib
 import re
 import threading
 import uuid
+import warnings
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import attrs
@@ -35,6 +36,7 @@ import attrs
 from . import _clock, _errors
 from ._errors import (
     InvalidParameterValueException,
+    LambdaSimError,
     ResourceConflictException,
     ResourceNotFoundException,
     TooManyRequestsException,
@@ -242,8 +244,9 @@ class EventSourceMappings:
         parallelization_factor: Optional[int] = None,
     ) -> Dict[str, Any]:
         mapping = self._find(mapping_uuid)
-        with mapping.lock:
-            function_arn = self._resolve_function(function_name) if function_name is not None else None
+        function_arn = self._resolve_function(function_name) if function_name is not None else None
+        # Under the registry's lock, not the mapping's: a batch in flight does not delay an update.
+        with self._lock:
             self._configure(
                 mapping, enabled=enabled, batch_size=batch_size, window=maximum_batching_window_in_seconds,
                 response_types=function_response_types, retries=maximum_retry_attempts,
@@ -262,7 +265,7 @@ class EventSourceMappings:
         mapping = self._find(mapping_uuid)
         with self._lock:
             self._mappings.pop(mapping.uuid, None)
-        with mapping.lock:  # an in-flight batch finishes first
+            # A batch in flight finishes; no new one starts (the poller checks the registry).
             mapping.transition = "Deleting"
             return mapping.describe(self._region, self._account)
 
@@ -301,26 +304,34 @@ class EventSourceMappings:
                                 ("BisectBatchOnFunctionError", bisect), ("ParallelizationFactor", parallelization)):
                 if value is not None:
                     raise InvalidParameterValueException(f"Unsupported {name} parameter for SQS event sources.")
+        if response_types is not None and (
+            not isinstance(response_types, (list, tuple)) or len(response_types) > 1
+            or any(item not in _RESPONSE_TYPES for item in response_types)
+        ):
+            raise ValidationException(
+                _errors.validation_message([(response_types, "functionResponseTypes",
+                                             "Member must satisfy enum value set: [ReportBatchItemFailures]")])
+            )
+        if retries is not None:
+            retries = _integer(retries, "maximumRetryAttempts", -1, 10000)
+        if record_age is not None:
+            record_age = _integer(record_age, "maximumRecordAgeInSeconds", -1, 604800)
+        if parallelization is not None:
+            parallelization = _integer(parallelization, "parallelizationFactor", 1, 10)
+        if enabled is not None and not isinstance(enabled, bool):
+            raise InvalidParameterValueException(_errors.wrong_type("Enabled", "a boolean", enabled))
+        # Every value is valid: only now is the mapping changed (a refused update changes nothing).
         if response_types is not None:
-            if not isinstance(response_types, (list, tuple)) or len(response_types) > 1 or any(
-                item not in _RESPONSE_TYPES for item in response_types
-            ):
-                raise ValidationException(
-                    _errors.validation_message([(response_types, "functionResponseTypes",
-                                                 "Member must satisfy enum value set: [ReportBatchItemFailures]")])
-                )
             mapping.response_types = list(response_types)
         if retries is not None:
-            mapping.maximum_retry_attempts = _integer(retries, "maximumRetryAttempts", -1, 10000)
+            mapping.maximum_retry_attempts = retries
         if record_age is not None:
-            mapping.maximum_record_age = _integer(record_age, "maximumRecordAgeInSeconds", -1, 604800)
+            mapping.maximum_record_age = record_age
         if bisect is not None:
             mapping.bisect = bool(bisect)
         if parallelization is not None:
-            mapping.parallelization = _integer(parallelization, "parallelizationFactor", 1, 10)
+            mapping.parallelization = parallelization
         if enabled is not None:
-            if not isinstance(enabled, bool):
-                raise InvalidParameterValueException(_errors.wrong_type("Enabled", "a boolean", enabled))
             mapping.enabled = enabled
         mapping.batch_size, mapping.window = batch, wait
 
@@ -340,11 +351,21 @@ class EventSourceMappings:
                     break
         return total
 
-    def close(self) -> None:
+    def stop(self) -> None:
+        """No new batch starts (the one in flight ends with its environment, see ``close``)."""
+        self._stop.set()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop polling and wait (bounded) for the background poller to end."""
         self._stop.set()
         thread, self._thread = self._thread, None
         if thread is not None:
-            thread.join()
+            thread.join(timeout)
+            if thread.is_alive():
+                warnings.warn(
+                    f"lambdasim: the event source poller did not end within {timeout} s of close()",
+                    ResourceWarning, stacklevel=2,
+                )
 
     def _start_background(self) -> None:
         if not self._background or self._thread is not None or self._stop.is_set():
@@ -463,10 +484,15 @@ class EventSourceMappings:
         return client.get_shard_iterator(StreamArn=arn, **arguments)["ShardIterator"]
 
     def _poll_stream(self, mapping: Mapping, seen: Optional[set]) -> int:
+        """One batch from each shard that has records; the number of invokes made (retries included).
+
+        In a drain (``seen`` given) a shard whose batch keeps failing is left for
+        the next poll and skipped for the rest of the drain; the other shards go on.
+        """
         client = self._stream_client(mapping)
         ran = 0
         for shard_id, iterator in list(mapping.iterators.items()):
-            if iterator is None:
+            if iterator is None or (seen is not None and ("stuck", shard_id) in seen):
                 continue
             arguments = {"StreamARN": mapping.event_source_arn} if mapping.kind == "kinesis" else {}
             answer = client.get_records(ShardIterator=iterator, Limit=mapping.batch_size, **arguments)
@@ -485,17 +511,16 @@ class EventSourceMappings:
             while failed and mapping.maximum_retry_attempts != -1 and attempts <= mapping.maximum_retry_attempts:
                 failed = self._run_batch(mapping, {"Records": shaped}, numbers)
                 attempts += 1
+            ran += attempts
             if failed and mapping.maximum_retry_attempts == -1:
                 # Retried from the first failed record at the next poll, until it succeeds.
                 first = min(failed, key=numbers.index)
                 mapping.iterators[shard_id] = self._iterator(mapping, client, shard_id, at=first)
-                ran += 1
                 if seen is not None:
-                    return 0  # a drain does not spin on a batch that keeps failing
+                    seen.add(("stuck", shard_id))  # a drain does not spin on a batch that keeps failing
                 continue
             # Processed, or retries exhausted: the records are discarded, as on AWS.
             mapping.iterators[shard_id] = answer.get("NextShardIterator")
-            ran += 1
         return ran
 
     def _kinesis_record(self, mapping: Mapping, shard_id: str, record: dict) -> dict:
@@ -540,6 +565,10 @@ class EventSourceMappings:
             result = self._invoke(mapping.function_arn, event)
         except TooManyRequestsException:
             mapping.last_result = "PROBLEM: Function call failed"
+            return list(identifiers)
+        except LambdaSimError as error:
+            # The function (version, alias) is gone or not ready: the batch stays in the source.
+            mapping.last_result = f"PROBLEM: {error.code}: {error.message}"
             return list(identifiers)
         if result.function_error is not None:
             mapping.last_result = "PROBLEM: Function call failed"

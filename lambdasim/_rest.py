@@ -483,11 +483,12 @@ def _list_event_source_mappings(sim: Any, request: _Request) -> RestResponse:
     mappings = sim.list_event_source_mappings(
         event_source_arn=query.get("EventSourceArn"), function_name=query.get("FunctionName")
     )["EventSourceMappings"]
+    mappings = sorted(mappings, key=lambda mapping: mapping["UUID"])
     marker = query.get("Marker")
     if marker is not None:
+        # Items after the marked one in UUID order: one deleted between pages shifts nothing.
         after = _marker_name(marker)
-        uuids = [mapping["UUID"] for mapping in mappings]
-        mappings = mappings[uuids.index(after) + 1:] if after in uuids else mappings
+        mappings = [mapping for mapping in mappings if mapping["UUID"] > after]
     size = min(max_items or 100, 100)
     answer: Dict[str, Any] = {"EventSourceMappings": mappings[:size]}
     if len(mappings) > size:

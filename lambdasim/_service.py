@@ -88,23 +88,32 @@ class LambdaSim:
             minimum_unreserved=minimum_unreserved, init_timeout=init_timeout, private_tmp=private_tmp,
             enforce_memory=enforce_memory,
         )
+        if event_source_polling not in ("background", "manual"):
+            raise InvalidParameterValueException(
+                "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
+                f"(only drain() polls) (got {event_source_polling!r})"
+            )
+        if moto and aws_endpoint_url is not None:
+            raise InvalidParameterValueException(
+                "give 'moto=True' (lambdasim starts moto's server) or 'aws_endpoint_url' (an endpoint you run), not both"
+            )
+        if cold_start not in ("reuse", "always"):
+            raise InvalidParameterValueException(
+                f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
+            )
+        if state_transitions not in ("immediate", "manual"):
+            raise InvalidParameterValueException(
+                "'state_transitions' must be 'immediate' (the next read sees Active/Successful) or 'manual' "
+                f"(held until settle()) (got {state_transitions!r})"
+            )
         self.region = region
         self.account_id = account_id
         self.idle_timeout = idle_timeout
         #: The templates loaded with ``load_template``/``from_template``, oldest first.
         self.stacks: List[Any] = []
         self._init_timeout = init_timeout
-        if cold_start not in ("reuse", "always"):
-            raise InvalidParameterValueException(
-                f"'cold_start' must be 'reuse' (warm environments are reused) or 'always' (got {cold_start!r})"
-            )
         #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
         self._async = AsyncQueue(self, async_dispatch)
-        if state_transitions not in ("immediate", "manual"):
-            raise InvalidParameterValueException(
-                "'state_transitions' must be 'immediate' (the next read sees Active/Successful) or 'manual' "
-                f"(held until settle()) (got {state_transitions!r})"
-            )
         #: Transitions (Pending, InProgress) are held until ``settle()``.
         self._hold = state_transitions == "manual"
         #: Draws weighted alias routing; ``seed`` makes the draws repeatable.
@@ -134,15 +143,7 @@ class LambdaSim:
             region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
         )
         self._roles = RoleRegistry(account_id=account_id)
-        if event_source_polling not in ("background", "manual"):
-            raise InvalidParameterValueException(
-                "'event_source_polling' must be 'background' (mappings are polled as on AWS) or 'manual' "
-                f"(only drain() polls) (got {event_source_polling!r})"
-            )
-        if moto and aws_endpoint_url is not None:
-            raise InvalidParameterValueException(
-                "give 'moto=True' (lambdasim starts moto's server) or 'aws_endpoint_url' (an endpoint you run), not both"
-            )
+        self._aws_clients: Dict[str, Any] = {}
         self._moto: Optional[MotoEndpoint] = None
         if moto:
             self._moto = MotoEndpoint()
@@ -184,14 +185,19 @@ class LambdaSim:
             functions = list(self._functions.values())
             self._functions.clear()
         self._async.stop()  # no new attempt starts; the one in flight ends with its environment
-        self._event_sources.close()
+        self._event_sources.stop()  # no new batch; one in flight ends with its environment below
         for function in functions:
             for record in function.records():
                 self._retire(record, everything=True)
         self._async.close()
+        self._event_sources.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
+        with self._lock:
+            clients, self._aws_clients = list(self._aws_clients.values()), {}
+        for client in clients:
+            client.close()
         if self._moto is not None:
             self._moto.close()
 
@@ -333,7 +339,7 @@ class LambdaSim:
         # The new code and the layers must stay within the unzipped limit together.
         self._resolve_layers(function.config, package, function.layers)
         with self._lock:
-            self._begin_update(function)
+            self._begin_update(function, revision_id)
             function.code = package
             function.config = attrs.evolve(function.config, **changes)
             touch(function)
@@ -354,14 +360,16 @@ class LambdaSim:
         inline = _check_inline("inline", changes.pop("inline", function.inline))
         _check_settings("update_function_configuration", changes)
         with self._lock:
+            self._check_updatable(function, revision_id)
             function.inline = inline
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
             self._roles.check(config.role, config.vpc_config)
-            if "layers" in changes:
-                function.layers = self._resolve_layers(config, function.code, function.layers)
+            layers = self._resolve_layers(config, function.code, function.layers) if "layers" in changes else None
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
-            self._begin_update(function)
+            self._begin_update(function, revision_id)
+            if layers is not None:
+                function.layers = layers
             function.config = config
             touch(function)
             answer = describe(function, arn=self._arn(function.config.function_name), region=self.region, updating=True)
@@ -413,10 +421,11 @@ class LambdaSim:
 
         Nothing changed since the last publish: the answer is that version again.
         """
-        function = self._updatable(function_name, revision_id, operation="publish")
+        function = self._updatable(function_name, revision_id)
         if description is not None:
             _alias.check_description(description)
         with self._lock:
+            self._check_updatable(function, revision_id)
             current = function.code.code_sha256
             if code_sha256 is not None and code_sha256 != current:
                 raise InvalidParameterValueException(
@@ -482,8 +491,8 @@ class LambdaSim:
             weights = alias.weights
             if routing_config is not None:
                 weights = _alias.weights(routing_config, primary)
-            elif primary in weights:
-                _alias.weights({"AdditionalVersionWeights": weights}, primary)
+            elif weights:
+                weights = _alias.weights({"AdditionalVersionWeights": weights}, primary)
             self._check_versions_exist(function, [primary, *weights])
             alias.function_version = primary
             alias.weights = weights
@@ -529,9 +538,9 @@ class LambdaSim:
             else:
                 functions = [self._unqualified(function_name)]
             updated = [function for function in functions if function.transition == "update"]
-            for function in functions:
-                if function.transition is not None:
-                    complete(function)
+            for record in [record for function in functions for record in function.records()]:
+                if record.transition is not None:
+                    complete(record)
         for function in updated:
             self._retire(function)
 
@@ -596,7 +605,7 @@ class LambdaSim:
             check_enum(log_type, "logType", _LOG_TYPES)
         target = self._lookup(function_name, qualifier, invoking=True)
         function, record, version, qualifier = target.function, target.record, target.version, target.qualifier
-        if self._hold and function.transition == "create":
+        if self._hold and record.transition == "create":
             raise ResourceConflictException(_PENDING)
         body = event_bytes(event)
         if invocation_type == "Event" and len(body) > _async.EVENT_REQUEST_LIMIT:
@@ -960,15 +969,23 @@ class LambdaSim:
         return self._arn(target.function.config.function_name, target.qualifier)
 
     def _aws_client(self, service: str) -> Any:
-        """A boto3 client of ``aws_endpoint_url`` with the fake credentials handlers get."""
-        import boto3
+        """A boto3 client of ``aws_endpoint_url`` with the fake credentials handlers get.
 
-        return boto3.session.Session().client(
-            service, endpoint_url=self.aws_endpoint_url, region_name=self.region,
-            aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
-        )
+        One per service, made once (a client costs tens of milliseconds; they are thread-safe).
+        """
+        with self._lock:
+            client = self._aws_clients.get(service)
+            if client is None:
+                import boto3
+
+                client = boto3.session.Session().client(
+                    service, endpoint_url=self.aws_endpoint_url, region_name=self.region,
+                    aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=FAKE_CREDENTIALS.get("AWS_SESSION_TOKEN"),
+                )
+                self._aws_clients[service] = client
+            return client
 
     def _forward_delivery(self, delivery: Any) -> None:
         """Send an asynchronous delivery on to the SQS queue or SNS topic of that ARN at the endpoint.
@@ -1067,23 +1084,31 @@ class LambdaSim:
             for record in records
         ]
 
-    def _updatable(self, function_name: str, revision_id: Optional[str], operation: str = "update") -> FunctionRecord:
-        """The function an update or publish applies to, after AWS's state and RevisionId checks."""
+    def _updatable(self, function_name: str, revision_id: Optional[str]) -> FunctionRecord:
+        """The function an update or publish applies to, after AWS's state and RevisionId checks.
+
+        The caller checks again (``_check_updatable``) under the lock that applies
+        the change, so two updates given the same RevisionId cannot both pass.
+        """
         function = self._unqualified(function_name)
         with self._lock:
-            if self._hold and function.transition == "create":
-                raise ResourceConflictException(_PENDING)
-            if self._hold and function.transition == "update":
-                raise ResourceConflictException(
-                    "The operation cannot be performed at this time. An update is in progress for resource: "
-                    + self._arn(function.config.function_name)
-                )
-            if revision_id is not None and revision_id != function.revision_id:
-                raise PreconditionFailedException(_errors.REVISION_MISMATCH)
+            self._check_updatable(function, revision_id)
         return function
 
-    def _begin_update(self, function: FunctionRecord) -> None:
-        """Start an update: when transitions are held, invokes keep the old code until ``settle()``."""
+    def _check_updatable(self, function: FunctionRecord, revision_id: Optional[str]) -> None:
+        if self._hold and function.transition == "create":
+            raise ResourceConflictException(_PENDING)
+        if self._hold and function.transition == "update":
+            raise ResourceConflictException(
+                "The operation cannot be performed at this time. An update is in progress for resource: "
+                + self._arn(function.config.function_name)
+            )
+        if revision_id is not None and revision_id != function.revision_id:
+            raise PreconditionFailedException(_errors.REVISION_MISMATCH)
+
+    def _begin_update(self, function: FunctionRecord, revision_id: Optional[str]) -> None:
+        """Start an update (holding the lock): when transitions are held, invokes keep the old code until ``settle()``."""
+        self._check_updatable(function, revision_id)
         if self._hold:
             function.running = (function.config, function.code)
         function.transition = "update"
@@ -1094,19 +1119,21 @@ class LambdaSim:
         snapshot = (attrs.evolve(function.config, reserved_concurrency=None), function.code.code_sha256)
         last = function.versions.get(str(function.next_version - 1))
         if last is not None and function.published == snapshot:
-            return describe(last, arn=self._arn(name, last.version), region=self.region)
+            return describe(last, arn=self._arn(name, last.version), region=self.region, hold=self._hold)
         number = str(function.next_version)
         function.next_version += 1
         config = function.config
         if description is not None:
             config = attrs.evolve(config, description=description)
+        # A version published while creation is held is Pending with it (create(publish=True)).
+        pending = "create" if self._hold and function.transition == "create" else None
         version = FunctionRecord(
-            config, function.code, new_revision(), timestamp(), transition=None, version=number,
+            config, function.code, new_revision(), timestamp(), transition=pending, version=number,
             layers=function.layers,
         )
         function.versions[number] = version
         function.published = snapshot
-        return describe(version, arn=self._arn(name, number), region=self.region)
+        return describe(version, arn=self._arn(name, number), region=self.region, hold=self._hold)
 
     def _check_versions_exist(self, function: FunctionRecord, versions: List[str]) -> None:
         for version in versions:
@@ -1162,7 +1189,10 @@ class LambdaSim:
 _PENDING = (
     "The operation cannot be performed at this time. The function is currently in the following state: Pending"
 )
-_HIDDEN_IN_LISTS = ("State", "StateReason", "StateReasonCode", "LastUpdateStatus", "RuntimeVersionConfig")
+_HIDDEN_IN_LISTS = (
+    "State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode", "RuntimeVersionConfig",
+)
 
 
 def _listed(configuration: dict) -> dict:

@@ -181,3 +181,13 @@ def test_routing_rules_with_awss_messages(sim, fn, primary, weights, error, mess
     with pytest.raises(error) as raised:
         sim.create_alias(fn, "bad", primary, routing_config={"AdditionalVersionWeights": weights})
     assert raised.value.message == message
+
+
+def test_moving_a_weighted_alias_to_latest_is_refused(sim, fn):
+    sim.create_alias(fn, "canary", "1", routing_config={"AdditionalVersionWeights": {"2": 0.5}})
+    with pytest.raises(InvalidParameterValueException) as raised:
+        sim.update_alias(fn, "canary", function_version="$LATEST")
+    assert raised.value.message == "$LATEST is not supported for an alias pointing to more than 1 version"
+    with pytest.raises(InvalidParameterValueException):
+        sim.update_alias(fn, "canary", function_version="2")  # the primary would also be the routed version
+    assert sim.get_alias(fn, "canary")["FunctionVersion"] == "1"

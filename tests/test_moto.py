@@ -362,3 +362,62 @@ def test_the_marker_gives_the_fixture_moto(pytester):
     """)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+# --- what the review found ---------------------------------------------------------
+
+
+def test_a_mapping_whose_version_was_deleted_fails_its_batches_without_raising(sim):
+    sqs, url, arn = queue("orders", VisibilityTimeout=0)
+    sim.create_function("consume", handler="app.echo", code="tests/handlers/basic", publish=True)
+    mapping = sim.create_event_source_mapping(event_source_arn=arn, function_name="consume:1")
+    sim.delete_function("consume", qualifier="1")
+    sqs.send_message(QueueUrl=url, MessageBody="x")
+    sim.drain()
+    assert sim.invocations("consume") == []
+    assert [m["Body"] for m in sqs.receive_message(QueueUrl=url)["Messages"]] == ["x"]  # kept in the queue
+    assert sim.get_event_source_mapping(mapping["UUID"])["FunctionArn"].endswith(":consume:1")
+
+
+def test_a_refused_update_changes_nothing(sim):
+    _, _, arn = queue("orders")
+    sim.create_function("consume", handler="app.echo", code="tests/handlers/basic")
+    mapping = sim.create_event_source_mapping(event_source_arn=arn, function_name="consume")
+    with pytest.raises(InvalidParameterValueException):
+        sim.update_event_source_mapping(mapping["UUID"], function_response_types=["ReportBatchItemFailures"],
+                                        enabled="yes")
+    assert sim.get_event_source_mapping(mapping["UUID"])["FunctionResponseTypes"] == []
+
+
+def test_a_failing_shard_does_not_hold_up_the_others_in_a_drain(sim):
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="clicks", ShardCount=2)
+    arn = kinesis.describe_stream(StreamName="clicks")["StreamDescription"]["StreamARN"]
+    sim.create_function("fail", handler="app.raise_error", code=APP)
+    sim.create_event_source_mapping(event_source_arn=arn, function_name="fail", starting_position="TRIM_HORIZON",
+                                    maximum_retry_attempts=2, batch_size=1)
+    for shard in kinesis.list_shards(StreamName="clicks")["Shards"]:  # one record on each shard
+        kinesis.put_record(StreamName="clicks", Data=b"x", PartitionKey="p",
+                           ExplicitHashKey=shard["HashKeyRange"]["StartingHashKey"])
+    ran = sim.drain()
+    # Each record: the first attempt and two retries, then discarded; the count is every invoke made.
+    assert ran == len(sim.invocations("fail")) == 6
+
+
+def test_with_unlimited_retries_a_stuck_shard_is_left_and_the_other_delivered(sim):
+    kinesis = boto3.client("kinesis", region_name=REGION)
+    kinesis.create_stream(StreamName="mixed", ShardCount=2)
+    arn = kinesis.describe_stream(StreamName="mixed")["StreamDescription"]["StreamARN"]
+    sim.create_function("words", handler="app.decode_kinesis", code=APP)
+    sim.create_event_source_mapping(event_source_arn=arn, function_name="words", starting_position="TRIM_HORIZON",
+                                    batch_size=1)
+    first, second = kinesis.list_shards(StreamName="mixed")["Shards"]
+    kinesis.put_record(StreamName="mixed", Data=b"\xff", PartitionKey="p",  # not UTF-8: the handler fails
+                       ExplicitHashKey=first["HashKeyRange"]["StartingHashKey"])
+    for word in (b"a", b"b"):
+        kinesis.put_record(StreamName="mixed", Data=word, PartitionKey="p",
+                           ExplicitHashKey=second["HashKeyRange"]["StartingHashKey"])
+    sim.drain()
+    delivered = [call.result.payload for call in sim.invocations("words") if call.result.function_error is None]
+    assert delivered == [["a"], ["b"]]
+    assert sum(call.result.function_error is not None for call in sim.invocations("words")) == 1

@@ -33,14 +33,16 @@ def handler_dir(monkeypatch):
     names imported before (by other tests) are put back.
     """
     names = {path.stem for path in RESOLUTION_DIR.iterdir()} | {"requests", "src"}
-    for name in names:
-        monkeypatch.delitem(sys.modules, name, raising=False)
+    saved = {name: module for name, module in sys.modules.items() if name.split(".")[0] in names}
+    for name in saved:
+        del sys.modules[name]
     stdlib_only = [entry for entry in sys.path if "-packages" not in entry and entry]
     monkeypatch.setattr(sys, "path", [str(RESOLUTION_DIR)] + stdlib_only)
     importlib.invalidate_caches()
     yield RESOLUTION_DIR
     for name in [name for name in sys.modules if name.split(".")[0] in names]:
         del sys.modules[name]
+    sys.modules.update(saved)  # packages such as requests, with their submodules, as they were
     importlib.invalidate_caches()
 
 

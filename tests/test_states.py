@@ -108,3 +108,43 @@ def test_waiters_see_the_held_state_change(held):
     assert client.get_function(FunctionName="fn")["Configuration"]["State"] == "Pending"
     held.settle()
     client.get_waiter("function_active_v2").wait(FunctionName="fn", WaiterConfig={"Delay": 0, "MaxAttempts": 2})
+
+
+def test_a_version_published_while_creation_is_held_is_pending_with_it(held):
+    held.create_function("fn", handler="app.handler", code=source("one"), publish=True)
+    assert held.get_function_configuration("fn", qualifier="1")["State"] == "Pending"
+    with pytest.raises(ResourceConflictException):
+        held.invoke("fn", qualifier="1")
+    held.settle()
+    assert held.get_function_configuration("fn", qualifier="1")["State"] == "Active"
+    assert held.invoke("fn", qualifier="1").payload == "one"
+
+
+def test_list_items_leave_out_every_update_status_field(held):
+    held.create_function("fn", handler="app.handler", code=source("one"))
+    held.settle()
+    held.update_function_configuration("fn", timeout=9)
+    for item in held.list_functions()["Functions"] + held.list_versions_by_function("fn")["Versions"]:
+        assert not {"State", "LastUpdateStatus", "LastUpdateStatusReason", "LastUpdateStatusReasonCode"} & set(item)
+
+
+def test_two_updates_given_the_same_revision_id_cannot_both_pass(sim):
+    import threading
+
+    sim.create_function("fn", handler="app.handler", code=source("one"))
+    revision = sim.get_function_configuration("fn")["RevisionId"]
+    outcomes = []
+
+    def update(timeout):
+        try:
+            sim.update_function_configuration("fn", timeout=timeout, revision_id=revision)
+            outcomes.append("updated")
+        except Exception as error:  # noqa: BLE001 - the loser's precondition failure
+            outcomes.append(type(error).__name__)
+
+    threads = [threading.Thread(target=update, args=(t,)) for t in (5, 6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["PreconditionFailedException", "updated"]

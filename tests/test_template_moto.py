@@ -9,12 +9,7 @@ from moto import mock_aws  # noqa: E402
 
 from lambdasim import LambdaSim  # noqa: E402
 
-pytestmark = [
-    pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning"),
-    # tests/test_runtime_errors.py's handler_dir fixture drops requests' submodules from sys.modules;
-    # importing them again (moto does) makes urllib3 warn that PySocks is missing.
-    pytest.mark.filterwarnings("ignore::urllib3.exceptions.DependencyWarning"),
-]
+pytestmark = pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning")
 
 TEMPLATE = """
 Transform: AWS::Serverless-2016-10-31
