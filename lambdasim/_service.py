@@ -361,12 +361,12 @@ class LambdaSim:
         _check_settings("update_function_configuration", changes)
         with self._lock:
             self._check_updatable(function, revision_id)
-            function.inline = inline
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
             self._roles.check(config.role, config.vpc_config)
             layers = self._resolve_layers(config, function.code, function.layers) if "layers" in changes else None
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
+            function.inline = inline
             self._begin_update(function, revision_id)
             if layers is not None:
                 function.layers = layers
