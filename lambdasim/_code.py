@@ -10,7 +10,6 @@ import os
 import shutil
 import stat
 import sys
-import zipfile
 from pathlib import Path
 from typing import Callable, Optional, Union
 
@@ -73,6 +72,8 @@ def _sha256(data: bytes) -> str:
 
 
 def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
+    import zipfile  # here, not at the top: most code is a directory, and import lambdasim stays cheaper
+
     if len(data) > ZIPPED_LIMIT:
         raise RequestTooLargeException(f"Zipped size must be smaller than {ZIPPED_LIMIT} bytes")
     try:

@@ -46,3 +46,54 @@ def test_quick_benchmark_writes_every_figure_to_json(tmp_path):
     for target in result["targets"].values():
         assert set(target) == {"max", "value", "met"}
     assert {"python", "cpu_count", "lambdasim", "sandbox"} <= set(result["environment"])
+
+
+ROWS = {
+    "warm_invoke_median",
+    "warm_invoke_p99",
+    "cold_start",
+    "cold_start_after_retire",
+    "lambda_local_vs_warm",
+    "lambda_local_vs_cold",
+    "sequential_10k",
+    "event_1mb",
+    "concurrent_environments",
+    "threads_throughput",
+    "idle_uss",
+    "import_time",
+    "fixture_overhead",
+}
+#: Rows that may be skipped: python-lambda-local is not a dependency of lambdasim.
+OPTIONAL_ROWS = {"lambda_local_vs_warm", "lambda_local_vs_cold"}
+
+
+def test_quick_run_of_every_benchmark_writes_every_row(tmp_path):
+    out = tmp_path / "all.json"
+    completed = subprocess.run(
+        [sys.executable, "benchmarks/bench_all.py", "--quick", "--json", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(out.read_text())
+    assert result["quick"] is True
+    assert set(result["rows"]) == ROWS
+    for key, row in result["rows"].items():
+        assert set(row) == {"label", "value", "unit", "floor", "floor_value", "ratio", "target"}
+        assert row["label"] in completed.stdout
+        if row["value"] is None:
+            assert key in OPTIONAL_ROWS
+            assert "pip install python-lambda-local" in completed.stdout
+            continue
+        if row["floor"] is not None:
+            assert row["floor_value"] is not None
+        if row["target"] is not None:
+            assert row["target"]["met"] in (True, False)
+    concurrent = result["figures"]["concurrent"]
+    assert concurrent["running_at_once"] == 100
+    assert concurrent["environments"] == 100
+    assert result["figures"]["threads"]["threads"] == 16
+    assert result["extra"]["event_1mb_bytes"] >= 1 << 20
+    for floor in ("framed_round_trip_us", "zygote_fork_ms", "json_round_trip_1mb_ms", "python_startup_ms"):
+        figure = result["floors"][floor]
+        assert figure["samples"] > 0 and 0 < figure["median"] <= figure["p99"]
+    assert {"python", "cpu_count", "cpu_model", "lambdasim"} <= set(result["environment"])

@@ -50,7 +50,9 @@ def _mounts():
 def _snapshot():
     return {
         "fds": sorted(os.listdir("/proc/self/fd")),
-        "processes": sorted(descendants(os.getpid())),
+        # How many, not which: the zygote's spare (docs/environments.md) is a new
+        # process after every cold start. A leaked process still adds one.
+        "processes": len(descendants(os.getpid())),
         "threads": sorted(thread.name for thread in threading.enumerate()),
         "tasks": len(os.listdir("/proc/self/task")),
         "temporary": sorted(_temporary_entries()),

@@ -93,12 +93,26 @@ def enter_new_sandbox(tmp_size_mb, binds=(), layers=(), empty_dir=None):
     in the function's order) are laid out under ``/opt`` first, for the same reason.
     Must run in a single-threaded process (the kernel refuses otherwise).
     """
+    unshare_sandbox()
+    mount_sandbox(tmp_size_mb, binds, layers, empty_dir)
+
+
+def unshare_sandbox():
+    """The first half of ``enter_new_sandbox``: new user and mount namespaces, ``/`` private.
+
+    Nothing here depends on the function, so a spare child of the zygote does it
+    before it is needed. Must run in a single-threaded process.
+    """
     uid, gid = os.getuid(), os.getgid()
     unshare(CLONE_NEWUSER | CLONE_NEWNS)
     _write("/proc/self/setgroups", "deny")
     _write("/proc/self/uid_map", "%d %d 1" % (uid, uid))
     _write("/proc/self/gid_map", "%d %d 1" % (gid, gid))
     mount(None, "/", None, MS_REC | MS_PRIVATE)
+
+
+def mount_sandbox(tmp_size_mb, binds=(), layers=(), empty_dir=None):
+    """The second half of ``enter_new_sandbox``: the binds, the layers at ``/opt``, then the private ``/tmp``."""
     for source, target in binds:
         mount(source, target, None, MS_BIND | MS_REC)
     if layers:

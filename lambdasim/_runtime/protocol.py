@@ -21,6 +21,11 @@ def pack(header, body=b""):
     return _PREFIX.pack(len(head), len(body)) + head + body
 
 
+def pack_encoded(head, body=b""):
+    """Return the bytes of one frame whose header is already JSON (``bytes``)."""
+    return _PREFIX.pack(len(head), len(body)) + head + body
+
+
 def write_frame(fd, header, body=b""):
     """Write one frame to a blocking file descriptor."""
     write_all(fd, pack(header, body))

@@ -12,6 +12,14 @@ through ``exited`` messages. It is a child subreaper: processes a handler
 started and left behind are adopted by it and killed. When the thread that
 started it exits (PR_SET_PDEATHSIG sends SIGTERM), or its socket reaches end
 of file, it kills every process below it and exits.
+
+A fork is the largest part of a cold start, so the zygote keeps one child
+forked ahead of time: a *spare*, waiting on a socket of its own. A ``fork``
+request hands the spec and fds to the spare, answers at once, and only then
+forks the next spare. A spare does nothing the request could change before it
+gets its spec: it leaves the zygote's signal handling and sockets behind and
+waits; everything that depends on the spec (setpgid, sandbox, environment,
+init) runs after the handover, as in a child forked on request.
 """
 
 import json
@@ -24,6 +32,8 @@ import sys
 from . import bootstrap, linux
 
 _MAX_MESSAGE = 1 << 16
+#: The exit status of a spare whose namespaces could not be made.
+_SPARE_CANNOT_UNSHARE = 71
 _ORPHAN_SCAN_DELAY = 0.05
 
 
@@ -61,14 +71,18 @@ def main(sock_fd, parent_pid):
     def send(message):
         sock.send(json.dumps(message).encode())
 
-    send({"op": "hello", "pid": os.getpid(), "namespaces": _probe_namespaces()})
+    namespace_problem = _probe_namespaces()
+    send({"op": "hello", "pid": os.getpid(), "namespaces": namespace_problem})
+    # With namespaces, spares make theirs ahead of time (serving only requests for a new sandbox).
+    unshare = not namespace_problem
+    spare = _fork_spare(sock, wake_r, wake_w, unshare)
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
         readable, _, _ = select.select([sock, wake_r], [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
         if not readable and orphan_scan_due:
             orphan_scan_due = False
-            _kill_orphans(children)
+            _kill_orphans(children | {spare.pid})
             continue
         if wake_r in readable:
             signals = os.read(wake_r, 4096)
@@ -77,7 +91,9 @@ def main(sock_fd, parent_pid):
             if signal.SIGTERM in signals and os.getppid() != parent_pid:
                 _kill_all(children)
                 os._exit(0)
-            orphan_scan_due = _reap(children, send) or orphan_scan_due
+            orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
+            if spare.could_not_unshare:
+                unshare = False  # later spares leave the namespaces to the environment
         if sock not in readable:
             continue
         try:
@@ -89,29 +105,112 @@ def main(sock_fd, parent_pid):
             os._exit(0)
         message = json.loads(data)
         if message["op"] == "fork":
-            pid = os.fork()
-            if pid == 0:
-                _become_environment(sock, wake_r, wake_w, message["spec"], fds)
+            pid = spare.hand_over(data, fds) if spare.pid and spare.fits(message["spec"], fds) else None
+            if pid is None:
+                pid = os.fork()
+                if pid == 0:
+                    _become_environment(message["spec"], fds, (sock, wake_r, wake_w))
             children.add(pid)
             for fd in fds:
                 os.close(fd)
             send({"op": "forked", "id": message["id"], "pid": pid})
+            if spare.pid is None:
+                spare = _fork_spare(sock, wake_r, wake_w, unshare)
         elif message["op"] == "kill":
             _signal_group(message["pid"], message["signal"], children)
 
 
-def _become_environment(sock, wake_r, wake_w, spec, fds):
+class _Spare:
+    """The zygote's side of a spare child: its pid and the socket it waits on."""
+
+    def __init__(self, pid=None, channel=None, unshared=False):
+        self.pid = pid
+        self.channel = channel
+        #: Whether it has made its user and mount namespaces already.
+        self.unshared = unshared
+        #: Set when it died because it could not make them.
+        self.could_not_unshare = False
+
+    def fits(self, spec, fds):
+        """Whether this spare can become the environment ``spec`` asks for.
+
+        One that has made its namespaces serves only a new namespace sandbox: not
+        a reset environment joining its old sandbox (the namespace fds after the
+        three pipes), and not a sandbox without namespaces.
+        """
+        if not self.unshared:
+            return True
+        return spec["sandbox"]["mode"] == "namespace" and len(fds) == 3
+
+    def hand_over(self, data, fds):
+        """Give the spare a ``fork`` request; return its pid, or None when it is gone."""
+        pid, channel = self.pid, self.channel
+        self.pid = self.channel = None
+        try:
+            socket.send_fds(channel, [data], fds)
+        except OSError:
+            pid = None  # it died; its exit is reaped (and ignored) like any spare's
+        channel.close()
+        return pid
+
+
+def _fork_spare(sock, wake_r, wake_w, unshare):
+    """Fork the next spare; it waits for one request, then becomes that environment.
+
+    With ``unshare`` it makes its user and mount namespaces first; if that fails
+    it says so by exiting, and the zygote forks on request from then on.
+    """
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            ours.close()
+            _wait_as_spare(theirs, (sock, wake_r, wake_w), unshare)
+        finally:
+            os._exit(1)  # never back into the zygote's loop, whatever happened
+    theirs.close()
+    return _Spare(pid, ours, unshare)
+
+
+def _wait_as_spare(channel, zygote, unshare):
+    _leave_zygote(*zygote)
+    if unshare:
+        try:
+            linux.unshare_sandbox()
+        except OSError:
+            os._exit(_SPARE_CANNOT_UNSHARE)
     try:
-        signal.set_wakeup_fd(-1)
-        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        for number, action in _ORIGINAL_ACTIONS.items():
-            if action is not None:
-                signal.signal(number, action)
-        sock.close()
-        os.close(wake_r)
-        os.close(wake_w)
-        linux.die_with_parent()
+        data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 16)
+    except OSError:
+        data, fds = b"", []
+    channel.close()
+    if not data:
+        os._exit(0)  # the zygote went away before it needed us
+    spec = json.loads(data)["spec"]
+    if unshare:
+        spec["sandbox"]["unshared"] = True
+    _become_environment(spec, fds)
+
+
+def _leave_zygote(sock, wake_r, wake_w):
+    """What a new child drops of the zygote: its signal handling, socket and wake-up pipe."""
+    signal.set_wakeup_fd(-1)
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    for number, action in _ORIGINAL_ACTIONS.items():
+        if action is not None:
+            signal.signal(number, action)
+    sock.close()
+    os.close(wake_r)
+    os.close(wake_w)
+    linux.die_with_parent()
+
+
+def _become_environment(spec, fds, zygote=None):
+    """Run an environment in this (new) child; never returns."""
+    try:
+        if zygote is not None:
+            _leave_zygote(*zygote)
         _restart_coverage()
         code = bootstrap.run(spec, fds)
     except SystemExit as exit:
@@ -207,7 +306,7 @@ def _signal_group(pid, sig, children):
             pass
 
 
-def _reap(children, send):
+def _reap(children, send, spare):
     environment_died = False
     while True:
         try:
@@ -216,6 +315,12 @@ def _reap(children, send):
             break
         if pid == 0:
             break
+        if pid == spare.pid:
+            # A spare that died before any request: the next request forks.
+            spare.channel.close()
+            spare.pid = spare.channel = None
+            spare.could_not_unshare = os.WIFEXITED(status) and os.WEXITSTATUS(status) == _SPARE_CANNOT_UNSHARE
+            continue
         if pid in children:
             children.discard(pid)
             environment_died = True

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import enum
 import os
-import secrets
 import select
 import shutil
 import signal
@@ -46,6 +45,10 @@ class Outcome(enum.Enum):
     TIMEOUT = "timeout"
     EXIT = "exit"
     OUT_OF_MEMORY = "out_of_memory"
+
+
+#: Outcome by the "op" of the frame that reports it (a dict lookup costs less than Outcome(op)).
+_OUTCOMES = {outcome.value: outcome for outcome in Outcome}
 
 
 @attrs.define
@@ -93,7 +96,7 @@ class ExecutionEnvironment:
     ):
         self.zygote = zygote
         #: A short id for inspection and the invocation records.
-        self.id = secrets.token_hex(4)
+        self.id = os.urandom(4).hex()  # secrets.token_hex(4), without importing secrets (and hmac)
         #: Exceeding this resident size kills the process, as the OOM killer would.
         self.memory_limit_kb = memory_limit_mb * 1024 if memory_limit_mb else None
         self.spec = spec
@@ -290,7 +293,7 @@ class ExecutionEnvironment:
                 if header["op"] == "sandbox":
                     self._adopt_namespaces()
                     continue
-                outcome = Outcome(header["op"])
+                outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
                 if log_open:
                     _drain(log_fd, self._log_poller, output)
@@ -322,13 +325,28 @@ class ExecutionEnvironment:
                 self._frames.feed(data)
 
     def _adopt_namespaces(self) -> None:
-        """Hold the new sandbox's namespaces open; the runtime waits for this before init."""
+        """Hold the new sandbox's namespaces open; the runtime waits for this before it imports the function.
+
+        The runtime keeps setting up while we do this, so it may already have died
+        (its own set-up failed, or it was killed): then nothing is held, and the end
+        of its reply pipe reports the death as usual.
+        """
         for fd in self.sandbox.namespace_fds:
             os.close(fd)
-        self.sandbox.namespace_fds = tuple(
-            os.open(f"/proc/{self.pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC) for kind in ("user", "mnt")
-        )
-        write_all(self._command_fd, pack({"op": "sandbox_held"}))
+        self.sandbox.namespace_fds = ()
+        held = []
+        try:
+            for kind in ("user", "mnt"):
+                held.append(os.open(f"/proc/{self.pid}/ns/{kind}", os.O_RDONLY | os.O_CLOEXEC))
+        except OSError:
+            for fd in held:
+                os.close(fd)
+            return
+        self.sandbox.namespace_fds = tuple(held)
+        try:
+            write_all(self._command_fd, pack({"op": "sandbox_held"}))
+        except OSError:
+            pass  # The process died; _await reports how.
 
     def _timed_out(self, output: "_Captured", started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, _peak_rss_kb(self.pid))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import secrets
 import time
 from typing import Mapping, Optional, Sequence
 
@@ -25,7 +24,7 @@ _LD_LIBRARY_PATH = (
 def log_stream_name(version: str, now: float) -> str:
     """``YYYY/MM/DD/[<version>]<32 hex>``, dated on the (simulated) UTC clock."""
     day = time.strftime("%Y/%m/%d", time.gmtime(now))
-    return f"{day}/[{version}]{secrets.token_hex(16)}"
+    return f"{day}/[{version}]{os.urandom(16).hex()}"
 
 
 def environment_variables(

@@ -1,0 +1,127 @@
+"""The zygote's spare child and the sandbox hand-over: what makes a cold start cheaper changes nothing else."""
+
+import os
+import shutil
+import signal
+import threading
+from time import monotonic
+
+from conftest import BASIC
+
+from lambdasim import LambdaSim
+from lambdasim._runtime import linux
+
+WAIT = 10.0
+
+
+def _children(pid):
+    """Live (not zombie) direct children of ``pid``."""
+    found = []
+    for child in linux.descendants(pid):
+        try:
+            with open(f"/proc/{child}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.append(child)
+    return found
+
+
+def _exists(sim, name):
+    return any(entry["FunctionName"] == name for entry in sim.list_functions()["Functions"])
+
+
+def _spare(sim):
+    """The zygote's one child that is no environment, once there is exactly one."""
+    deadline = monotonic() + WAIT
+    while True:
+        envs = {env.pid for name in ("first", "second") if _exists(sim, name) for env in sim.environments(name)}
+        others = [pid for pid in _children(sim._zygote.pid) if pid not in envs]
+        if len(others) == 1:
+            return others[0]
+        assert monotonic() < deadline, f"zygote children besides environments: {others}"
+        threading.Event().wait(0.005)
+
+
+def test_a_cold_start_runs_in_the_spare_and_a_new_spare_follows():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        spare = _spare(sim)
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 1})
+        assert result.cold_start and result.ok
+        assert sim.environments("second")[0].pid == spare
+        assert _spare(sim) != spare
+
+
+def test_a_spare_that_died_is_not_reported_and_the_next_cold_start_still_works():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        spare = _spare(sim)
+        os.kill(spare, signal.SIGKILL)
+        deadline = monotonic() + WAIT
+        while spare in _children(sim._zygote.pid) or os.path.exists(f"/proc/{spare}"):
+            assert monotonic() < deadline, "the zygote did not reap its dead spare"
+            threading.Event().wait(0.005)
+        assert sim._zygote.wait_exit(spare, 0.05) is None  # no 'exited' event for a spare
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 1})
+        assert result.cold_start and result.ok
+        assert sim.environments("second")[0].pid != spare
+        _spare(sim)  # and a new spare is forked after that cold start
+
+
+NAMESPACES = BASIC.parent / "namespaces"
+
+
+def _own_namespaces():
+    return {kind: os.readlink(f"/proc/self/ns/{kind}") for kind in ("user", "mnt")}
+
+
+def test_environments_without_private_tmp_stay_in_the_host_namespaces_though_spares_make_their_own():
+    with LambdaSim() as private, LambdaSim(private_tmp=False) as shared:
+        private.create_function("ns", handler="app.handler", code=NAMESPACES)
+        shared.create_function("ns", handler="app.handler", code=NAMESPACES)
+        own = _own_namespaces()
+        if private._zygote.namespace_problem:
+            assert private.invoke("ns").payload == own
+        else:
+            sandboxed = private.invoke("ns").payload
+            assert sandboxed["user"] != own["user"] and sandboxed["mnt"] != own["mnt"]
+        assert shared.invoke("ns").payload == own
+        assert shared.invoke("ns").payload == own  # warm: the same environment
+
+
+def test_a_reset_environment_rejoins_its_sandbox_rather_than_taking_a_spare():
+    with LambdaSim() as sim:
+        sim.create_function("ns", handler="app.handler", code=NAMESPACES)
+        first = sim.invoke("ns").payload
+        pid = sim.environments("ns")[0].pid
+        sim.faults.crash("ns")
+        assert sim.invoke("ns").function_error == "Unhandled"
+        again = sim.invoke("ns")
+        assert again.cold_start
+        assert sim.environments("ns")[0].pid != pid
+        assert again.payload == first
+
+
+def test_a_runtime_that_dies_in_its_own_set_up_after_announcing_its_sandbox_is_an_exit_error(tmp_path):
+    # The runtime no longer waits for its sandbox to be held before it sets up its
+    # environment; dying there (its code directory is gone, so chdir fails) may race
+    # with the test process opening its namespaces. Either way: Runtime.ExitError.
+    code = tmp_path / "code"
+    code.mkdir()
+    (code / "app.py").write_text("def handler(event, context):\n    return 1\n")
+    with LambdaSim() as sim:
+        sim.create_function("gone", handler="app.handler", code=code)
+        shutil.rmtree(code)
+        for _ in range(5):
+            result = sim.invoke("gone")
+            assert result.payload == {
+                "errorType": "Runtime.ExitError", "errorMessage": "Error: Runtime exited with error: exit status 1",
+            }
+            assert "FileNotFoundError" in result.logs
+            assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in result.logs
