@@ -21,6 +21,7 @@ from ._async import AsyncInvocation
 from ._config import FunctionConfig
 from ._destinations import Delivery
 from ._faults import Faults
+from ._inline import InlineModeWarning
 from ._result import FunctionError, Invocation, InvokeResult
 from ._sample_events import sample_event
 from ._sandbox._environment import ExecutionEnvironment
@@ -36,6 +37,7 @@ __all__ = [
     "Faults",
     "FunctionConfig",
     "FunctionError",
+    "InlineModeWarning",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "Invocation",

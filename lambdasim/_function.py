@@ -46,6 +46,8 @@ class FunctionRecord:
 
     #: The function's layers as resolved when they were configured (``_layers.ResolvedLayer``).
     layers: tuple = ()
+    #: lambdasim's debug mode for this function (not an AWS member): None follows the simulator.
+    inline: Optional[bool] = None
 
     def active(self) -> Tuple[FunctionConfig, CodePackage]:
         """The configuration and code an invoke runs now."""

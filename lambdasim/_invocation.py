@@ -187,7 +187,8 @@ def _record(
                        duration_ms=duration_ms, memory=memory, content_type=content_type)
     if reply.outcome is Outcome.ERROR:
         return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=reply.body,
-                       duration_ms=duration_ms, memory=memory, function_error=True)
+                       duration_ms=duration_ms, memory=memory, function_error=True,
+                       exception=reply.header.get("exception"))
     if reply.outcome is Outcome.TIMEOUT:
         failure = _Failure(
             _platform.timeout_document(request.request_id, request.timeout), "Sandbox.Timedout",
@@ -222,6 +223,7 @@ def _finish(
     memory: int = 0,
     function_error: bool = False,
     content_type: str = "application/json",
+    exception: Optional[BaseException] = None,
 ) -> InvokeResult:
     status = error_type = None
     if failure is not None:
@@ -262,6 +264,7 @@ def _finish(
         max_memory_used_mb=memory,
         memory_size_mb=request.memory_size,
         content_type=content_type,
+        exception=exception,
     )
 
 

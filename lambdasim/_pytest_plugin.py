@@ -5,6 +5,8 @@ One ``Zygote`` per session (per xdist worker) is shared by a fresh ``LambdaSim``
 per test, and a failing test's report gets the logs of the invocations it made.
 Defaults come from ini options and ``LAMBDASIM_*`` environment variables;
 precedence is marker > ini option > environment variable > ``LambdaSim``'s default.
+``--lambdasim-inline`` (debug mode, docs/debugging.md) makes ``inline=True`` the
+default for the run, over the ini option and the variable; a marker still wins.
 """
 
 from __future__ import annotations
@@ -13,11 +15,12 @@ import difflib
 import inspect
 import os
 import re
+import warnings
 from typing import Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
-from lambdasim import LambdaSim, TemplateError, Zygote
+from lambdasim import InlineModeWarning, LambdaSim, TemplateError, Zygote
 
 #: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
@@ -29,6 +32,13 @@ MARKER_OPTIONS = tuple(sorted(
 ))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
 FAULT_KINDS = ("cold_start", "crash", "init_error", "kms", "latency", "throttle", "timeout")
+
+#: The report header of a run in inline mode: the differences, once (InlineModeWarning is ignored).
+INLINE_HEADER = (
+    "lambdasim: inline mode: handlers run in this process, in the test's thread; unlike real environments: "
+    "no private /tmp, no hard kill on timeout, memory_size not enforced, invocations serialised, "
+    "sys.exit()/os._exit() do not end a process (docs/debugging.md)"
+)
 
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
@@ -75,6 +85,7 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
     "freeze_idle": (_boolean, "true or false"),
     "idle_timeout": (_number(0, none=True), "a number of seconds >= 0, or 'none'"),
     "init_timeout": (_number(0), "a number of seconds >= 0"),
+    "inline": (_boolean, "true or false"),
     "log_limit": (_number(0, integer=True), "a number of bytes >= 0 (0: no logs in reports)"),
     "moto": (_boolean, "true or false (moto's server for handlers, docs/moto.md)"),
     "private_tmp": (_boolean, "true or false"),
@@ -87,6 +98,11 @@ SETTINGS: Dict[str, Tuple[Callable[[str], Any], str]] = {
 def pytest_addoption(parser: pytest.Parser) -> None:
     for name, (_, rule) in SETTINGS.items():
         parser.addini(f"lambdasim_{name}", f"lambdasim: default {name}, {rule} (env LAMBDASIM_{name.upper()})")
+    parser.getgroup("lambdasim").addoption(
+        "--lambdasim-inline", action="store_true", default=False, dest="lambdasim_inline",
+        help="lambdasim: run handlers in the test process (debug mode: breakpoint(), pdb, IDE debuggers "
+        "and mock.patch reach them; see docs/debugging.md). Same as lambdasim_inline = true.",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -96,9 +112,27 @@ def pytest_configure(config: pytest.Config) -> None:
         f"e.g. idle_timeout=30, cold_start='always'; the options are: {', '.join(MARKER_OPTIONS)}",
     )
     defaults = _read_settings(config)
+    if config.getoption("lambdasim_inline", False):
+        defaults["inline"] = True
     config.stash[_LOG_LIMIT] = defaults.pop("log_limit", DEFAULT_LOG_LIMIT)
     config.stash[_TEMPLATE] = defaults.pop("template", None)
     config.stash[_DEFAULTS] = defaults
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item) -> Iterator[None]:
+    """In a run that asked for the debug mode, its differences are listed once in the header
+    instead of warned about in every test, where ``filterwarnings = error`` or ``-W error``
+    would fail them. The filter goes inside pytest's own for the test, so it wins over those."""
+    if item.config.stash[_DEFAULTS].get("inline"):
+        warnings.filterwarnings("ignore", category=InlineModeWarning)
+    yield
+
+
+def pytest_report_header(config: pytest.Config) -> List[str]:
+    if not config.stash.get(_DEFAULTS, {}).get("inline"):
+        return []
+    return [INLINE_HEADER]
 
 
 def _read_settings(config: pytest.Config) -> Dict[str, Any]:

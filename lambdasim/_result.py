@@ -53,6 +53,8 @@ class InvokeResult:
     memory_size_mb: int = 128
     #: ``application/unknown`` when the handler returned bytes (sent unchanged).
     content_type: str = "application/json"
+    #: Inline mode only (docs/debugging.md): the handler's own exception, with its traceback.
+    exception: Optional[BaseException] = attrs.field(default=None, eq=False, repr=False)
 
     @property
     def payload(self) -> Any:
@@ -74,7 +76,9 @@ class InvokeResult:
     def raise_for_error(self) -> "InvokeResult":
         """Raise ``FunctionError`` when the function failed; return self otherwise."""
         if self.function_error is not None:
-            raise FunctionError(self)
+            # Inline, the handler's exception is the cause: its frames show in the
+            # test's report and a post-mortem debugger can reach them.
+            raise FunctionError(self) from self.exception
         return self
 
 

@@ -36,6 +36,7 @@ from ._function import Alias, FunctionRecord, complete, describe, new_revision, 
 from ._layers import LayerRegistry, unzipped_size
 from ._platform_log import LogSettings, Trace
 from ._roles import RoleRegistry
+from ._inline import InlineEnvironments
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
@@ -80,6 +81,7 @@ class LambdaSim:
         event_source_polling: str = "background",
         freeze_idle: bool = True,
         async_dispatch: str = "background",
+        inline: bool = False,
     ) -> None:
         check_simulator_options(
             region=region, account_id=account_id, idle_timeout=idle_timeout, concurrency_limit=concurrency_limit,
@@ -117,6 +119,7 @@ class LambdaSim:
         #: Draws weighted alias routing; ``seed`` makes the draws repeatable.
         self._random = random.Random(seed)
         #: Faults the test injects: ``sim.faults.timeout("orders")`` and the like.
+        _check_inline("inline", inline, optional=False)
         self.faults = Faults()
         #: ``cold_start="always"``: a setting of the simulator, not a fault (clear() keeps it).
         self._always_cold = cold_start == "always"
@@ -158,6 +161,11 @@ class LambdaSim:
             region=region, account=account_id, resolve_function=self._function_arn,
             invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
             background=event_source_polling == "background",
+        )
+        #: Debug mode (docs/debugging.md): handlers run in this process unless a function says otherwise.
+        self._inline = inline
+        self._inline_environments = InlineEnvironments(
+            region=region, workdir=self._workdir, passthrough_env=passthrough_env, factory=self._factory
         )
 
     # --- lifecycle ----------------------------------------------------------
@@ -255,6 +263,7 @@ class LambdaSim:
         ``publish=True`` also publishes version 1 (the answer then says ``"Version": "1"``).
         """
         self._check_open()
+        inline = _check_inline("inline", settings.pop("inline", None))
         package = self._load_code(code)
         handler = handler if handler is not None else package.handler
         if handler is None:
@@ -271,6 +280,7 @@ class LambdaSim:
             layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
             function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
+            function.inline = inline
             self._functions[function_name] = function
             answer = describe(function, arn=self._arn(function_name), region=self.region, creating=True)
             if publish:
@@ -347,6 +357,7 @@ class LambdaSim:
         function = self._updatable(function_name, revision_id)
         if "function_name" in changes:
             raise InvalidParameterValueException("'function_name' cannot be changed by an update")
+        inline = _check_inline("inline", changes.pop("inline", function.inline))
         _check_settings("update_function_configuration", changes)
         with self._lock:
             self._check_updatable(function, revision_id)
@@ -355,6 +366,7 @@ class LambdaSim:
             self._roles.check(config.role, config.vpc_config)
             layers = self._resolve_layers(config, function.code, function.layers) if "layers" in changes else None
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
+            function.inline = inline
             self._begin_update(function, revision_id)
             if layers is not None:
                 function.layers = layers
@@ -1150,7 +1162,13 @@ class LambdaSim:
         if env is not None:
             return env
         config, code = record.active()
-        env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
+        latest = self._functions.get(config.function_name, record)
+        inline = self._inline if latest.inline is None else latest.inline
+        # A custom runtime execs its bootstrap: it always runs in a real environment.
+        if inline and not config.runtime.startswith("provided"):
+            env = self._inline_environments.create(config, code, version, [layer.root for layer in record.layers])
+        else:
+            env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
         record.pool.add_busy(env)
         return env
 
@@ -1193,6 +1211,15 @@ class _Target:
 
 
 _SETTINGS = tuple(field.name for field in attrs.fields(FunctionConfig) if field.name not in ("function_name",))
+
+
+def _check_inline(name: str, value: Any, optional: bool = True) -> Optional[bool]:
+    """``inline`` is lambdasim's own switch (not an AWS member): True, False, or None to follow the simulator."""
+    if not isinstance(value, bool) and not (optional and value is None):
+        raise InvalidParameterValueException(
+            f"'{name}' must be {'True, False or None' if optional else 'True or False'} (got {value!r})"
+        )
+    return value
 
 
 def _check_settings(operation: str, settings: dict) -> None:

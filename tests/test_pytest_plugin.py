@@ -283,6 +283,8 @@ VALID = [
     ("enforce_memory", "Yes", True),
     ("init_timeout", "3", 3.0),
     ("concurrency_limit", "50", 50),
+    ("inline", "on", True),
+    ("inline", "false", False),
 ]
 
 
@@ -333,6 +335,7 @@ INVALID = [
     ("idle_timeout", "-1", "a number of seconds >= 0, or 'none'"),
     ("init_timeout", "nan", "a number of seconds >= 0"),
     ("private_tmp", "maybe", "true or false"),
+    ("inline", "debug", "true or false"),
     ("concurrency_limit", "0", "an integer >= 1"),
     ("concurrency_limit", "2.5", "an integer >= 1"),
     ("cold_start", "sometimes", "'reuse' or 'always'"),
