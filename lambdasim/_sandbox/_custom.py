@@ -64,7 +64,9 @@ class CustomRuntimeEnvironment(ExecutionEnvironment):
         if crash:
             # sim.faults.crash: a signal reaches the bootstrap's process group;
             # an exit code cannot be forced on a foreign program, so it is SIGKILL.
+            # The event is not handed over, so the runtime cannot answer before it dies.
             self.zygote.kill(self.pid, crash.get("signal") or signal.SIGKILL)
+            return self._await(deadline, started)
         client_context = header.get("client_context")
         self._api.deliver(Invocation(
             request_id=header["request_id"],
