@@ -33,30 +33,25 @@ _WEIGHT_KEY_RULE = (
 
 def check_name(name: Any) -> str:
     """The alias name, or ``ValidationException`` as AWS words it."""
-    if not isinstance(name, str):
-        raise InvalidParameterValueException(_errors.wrong_type("name", "a string", name))
-    failures = []
-    if len(name) > 128:
-        failures.append(_errors.validation_failure(name, "name", _errors.max_length(128)))
-    if not _NAME.fullmatch(name):
-        failures.append(_errors.validation_failure(name, "name", _errors.pattern(NAME_PATTERN)))
-    if failures:
-        raise ValidationException(_errors.validation_failures_message(failures))
-    return name
+    return _check_member(name, "name", 128, NAME_PATTERN, _NAME)
 
 
 def check_version(version: Any) -> str:
     """A ``FunctionVersion`` member: ``$LATEST`` or a version number."""
-    if not isinstance(version, str):
-        raise InvalidParameterValueException(_errors.wrong_type("functionVersion", "a string", version))
+    return _check_member(version, "functionVersion", 1024, VERSION_PATTERN, _VERSION)
+
+
+def _check_member(value: Any, member: str, limit: int, pattern: str, compiled: "re.Pattern[str]") -> str:
+    if not isinstance(value, str):
+        raise InvalidParameterValueException(_errors.wrong_type(member, "a string", value))
     failures = []
-    if len(version) > 1024:
-        failures.append(_errors.validation_failure(version, "functionVersion", _errors.max_length(1024)))
-    if not _VERSION.fullmatch(version):
-        failures.append(_errors.validation_failure(version, "functionVersion", _errors.pattern(VERSION_PATTERN)))
+    if len(value) > limit:
+        failures.append(_errors.validation_failure(value, member, _errors.max_length(limit)))
+    if not compiled.fullmatch(value):
+        failures.append(_errors.validation_failure(value, member, _errors.pattern(pattern)))
     if failures:
         raise ValidationException(_errors.validation_failures_message(failures))
-    return version
+    return value
 
 
 def check_description(description: Any) -> str:

@@ -1,5 +1,7 @@
 """Shared fixtures: one zygote for the session, a fresh simulator per test."""
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -21,6 +23,14 @@ LAMBDA_WARNING = (
     "previous runtime version. For more information, see "
     "https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html\r"
 )
+
+
+def zip_of(app_source):
+    """A deployment package holding one module, ``app.py``, with ``app_source`` in it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", app_source)
+    return buffer.getvalue()
 
 
 def task_root(sim, function_name):

@@ -1,10 +1,10 @@
 """Aliases and weighted routing (spec/lambda-controlplane.md §2.1, §4), with AWS's messages."""
 
-import io
-import zipfile
 from collections import Counter
 
 import pytest
+
+from conftest import zip_of
 
 from lambdasim import (
     InvalidParameterValueException,
@@ -19,15 +19,11 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 
 def source(answer):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            "app.py",
-            "def handler(event, context):\n"
-            f"    return {{'answer': {answer!r}, 'version': context.function_version,\n"
-            "            'arn': context.invoked_function_arn}\n",
-        )
-    return buffer.getvalue()
+    return zip_of(
+        "def handler(event, context):\n"
+        f"    return {{'answer': {answer!r}, 'version': context.function_version,\n"
+        "            'arn': context.invoked_function_arn}\n"
+    )
 
 
 @pytest.fixture

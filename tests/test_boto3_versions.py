@@ -1,10 +1,10 @@
 """Versions and aliases through boto3 and the REST routes, as boto3 users see them against AWS."""
 
-import io
 import json
-import zipfile
 
 import pytest
+
+from conftest import zip_of
 
 boto3 = pytest.importorskip("boto3")
 from botocore.exceptions import ClientError  # noqa: E402
@@ -16,10 +16,7 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 
 def source(answer):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", f"def handler(event, context):\n    return {answer!r}\n")
-    return buffer.getvalue()
+    return zip_of(f"def handler(event, context):\n    return {answer!r}\n")
 
 
 @pytest.fixture

@@ -1,9 +1,9 @@
 """Function states (spec/lambda-controlplane.md §3): immediate by default, held until settle() on request."""
 
-import io
-import zipfile
 
 import pytest
+
+from conftest import zip_of
 
 from lambdasim import InvalidParameterValueException, LambdaSim, ResourceConflictException
 
@@ -14,10 +14,7 @@ PENDING = (
 
 
 def source(answer):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", f"def handler(event, context):\n    return {answer!r}\n")
-    return buffer.getvalue()
+    return zip_of(f"def handler(event, context):\n    return {answer!r}\n")
 
 
 @pytest.fixture

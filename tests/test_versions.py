@@ -1,9 +1,9 @@
 """Published versions (spec/lambda-controlplane.md §4): numbering, snapshots, qualified invokes, deletion."""
 
-import io
-import zipfile
 
 import pytest
+
+from conftest import zip_of
 
 from lambdasim import (
     InvalidParameterValueException,
@@ -17,17 +17,13 @@ ARN = "arn:aws:lambda:us-east-1:123456789012:function:"
 
 def source(answer):
     """A deployment package whose handler returns ``answer`` and its version from the context."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr(
-            "app.py",
-            "import os\n"
-            f"def handler(event, context):\n"
-            f"    return {{'answer': {answer!r}, 'version': context.function_version,\n"
-            "            'arn': context.invoked_function_arn, 'env': os.environ['AWS_LAMBDA_FUNCTION_VERSION'],\n"
-            "            'pid': os.getpid()}\n",
-        )
-    return buffer.getvalue()
+    return zip_of(
+        "import os\n"
+        "def handler(event, context):\n"
+        f"    return {{'answer': {answer!r}, 'version': context.function_version,\n"
+        "            'arn': context.invoked_function_arn, 'env': os.environ['AWS_LAMBDA_FUNCTION_VERSION'],\n"
+        "            'pid': os.getpid()}\n"
+    )
 
 
 @pytest.fixture
