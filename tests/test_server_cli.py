@@ -161,6 +161,7 @@ def test_a_signal_stops_the_server_cleanly_with_no_process_left(serve, code_zip,
     assert [pid for pid in below if alive(pid)] == []
 
 
+@pytest.mark.filterwarnings("ignore::boto3.exceptions.PythonDeprecationWarning")  # boto3 notice on Python 3.9
 def test_chain_lets_handlers_call_the_served_simulator(serve, tmp_path):
     boto3 = pytest.importorskip("boto3")
     from botocore.config import Config
