@@ -64,6 +64,10 @@ _DISCARD_IDLE = 1.0
 #: Seconds an idle keep-alive connection (or a stalled request) is kept open.
 _CONNECTION_TIMEOUT = 120.0
 _MAX_LINE = 65536
+#: Control characters (C0, DEL, C1) and the backslash, escaped in the request log: a request line
+#: holding ESC sequences or a carriage return must not rewrite the terminal that shows the log.
+_LOG_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+_LOG_ESCAPES[ord("\\")] = "\\\\"
 
 
 class _ProtocolError(LambdaSimError):
@@ -335,7 +339,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         stream = self.server.log
         if stream is not None:
-            stream.write(f"{self.address_string()} - [{self.log_date_time_string()}] {format % args}\n")
+            message = (format % args).translate(_LOG_ESCAPES)
+            stream.write(f"{self.address_string()} - [{self.log_date_time_string()}] {message}\n")
             stream.flush()
 
 

@@ -9,8 +9,10 @@ runs 20 times as many with a random seed. See docs/reliability.md.
 """
 
 import http.client
+import io
 import json
 import os
+import re
 import socket
 import threading
 from urllib.parse import quote
@@ -30,6 +32,7 @@ INVOKE_LIMIT = 6291456
 CODE_LIMIT = 69905067
 #: The function the liveness check invokes; the fuzzed requests never name it.
 ALIVE = "alive-after-fuzzing"
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def _settings(examples):
@@ -46,8 +49,9 @@ def served(zygote):
     with LambdaSim(zygote=zygote) as sim:
         sim.create_function(ALIVE, handler="app.echo", code=str(BASIC))
         sim.create_function("echo", handler="app.echo", code=str(BASIC))
-        with sim.serve() as server:
-            yield sim, server
+        log = io.StringIO()
+        with sim.serve(log=log) as server:
+            yield server, log
         assert server.errors == []
 
 
@@ -69,8 +73,10 @@ def exchange(server, raw, *, half_close=True):
             sock.sendall(raw)
             if half_close:
                 sock.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
-            reset = True  # the server answered and closed before taking all of it
+        except socket.timeout:
+            pytest.fail(f"the server stopped reading within {HANG} s: {raw[:300]!r}")
+        except OSError:  # EPIPE, ECONNRESET, ENOTCONN: the server answered and closed before taking all of it
+            reset = True
         while True:
             try:
                 data = sock.recv(65536)
@@ -143,6 +149,15 @@ def check_still_serving(server, known_errors):
         assert (answer.status, json.loads(answer.read())) == (200, {"alive": True})
     finally:
         connection.close()
+
+
+def check_log(log, start):
+    """The request log since ``start``: one line per answer, no control character a terminal would act on."""
+    text = log.getvalue()[start:]
+    lines = text.split("\n")
+    assert lines[-1] == "" and len(lines) >= 2, text  # at least the liveness check's line
+    for line in lines[:-1]:
+        assert line.startswith("127.0.0.1 - [") and not CONTROL.search(line), line
 
 
 # --- strategies -------------------------------------------------------------------
@@ -283,16 +298,18 @@ def http_requests(draw):
 @example(request=(b"GET http://[/2015-03-31/functions HTTP/1.1\r\n\r\n", "GET"))  # was an internal error: urlsplit raised
 @given(request=http_requests())
 def test_any_http_request_gets_aws_shaped_answers_or_a_closed_connection(served, request):
-    sim, server = served
+    server, log = served
     raw, method = request
-    known = len(server.errors)
+    known, logged = len(server.errors), log.tell()
     data, reset = exchange(server, raw)
     check_aws_shaped(split_answers(data, method, reset=reset), method)
     check_still_serving(server, known)
+    check_log(log, logged)
 
 
 @_settings(100)
 @example(garbage=b"\r\n\r\n")
+@example(garbage=b"GET /\x1b[2J\x1b[1;1Hfake\rlog line HTTP/1.1\r\n\r\n")  # was logged raw: escapes reached the terminal
 @example(garbage=b"GARBAGE\r\n\r\n")
 @example(garbage=b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")  # a TLS ClientHello on the plain port
 @example(garbage=b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 200 + b"\r\n")  # too many headers
@@ -306,11 +323,12 @@ def test_any_http_request_gets_aws_shaped_answers_or_a_closed_connection(served,
     st.lists(st.binary(max_size=30), max_size=8).map(b"\r\n".join),
 ))
 def test_raw_garbage_gets_aws_shaped_answers_or_a_closed_connection(served, garbage):
-    sim, server = served
-    known = len(server.errors)
+    server, log = served
+    known, logged = len(server.errors), log.tell()
     data, reset = exchange(server, garbage)
     check_aws_shaped(split_answers(data, None, reset=reset), None)
     check_still_serving(server, known)
+    check_log(log, logged)
 
 
 # --- isolation: where it listens, what it reads ---------------------------------------
@@ -405,6 +423,15 @@ def test_a_request_target_that_is_no_url_is_a_400(sim):
             (status, headers, body), = split_answers(data, "POST", reset=reset)
             assert (status, headers["x-amzn-errortype"]) == (400, "InvalidRequestContentException")
             assert json.loads(body) == {"Type": "User", "message": "Bad request target 'http://[': Invalid IPv6 URL"}
+    assert server.errors == []
+
+
+def test_the_request_log_escapes_control_characters(sim):
+    log = io.StringIO()
+    with sim.serve(log=log) as server:
+        exchange(server, b"GET /\x1b[2J\x1b[1;1Hfake\rlog\\x0d line HTTP/1.1\r\n\r\n")
+    (line,) = log.getvalue().splitlines()
+    assert line.split("] ", 1)[1] == '"GET /\\x1b[2J\\x1b[1;1Hfake\\x0dlog\\\\x0d line HTTP/1.1" 400 -'
     assert server.errors == []
 
 
