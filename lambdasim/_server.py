@@ -382,7 +382,13 @@ class _HTTPServer(http.server.HTTPServer):
                 return
             self._connections[request] = False
             self._threads.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:  # no thread to be had: socketserver records the error and closes the socket
+            with self._lock:
+                self._connections.pop(request, None)
+                self._threads.discard(thread)
+            raise
 
     def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
         try:

@@ -501,3 +501,24 @@ def test_many_concurrent_connections_then_close_leave_no_thread_or_socket(sim):
     assert set(threading.enumerate()) == threads_before
     assert _open_fds() == fds_before
     assert server.errors == []
+
+
+def test_a_connection_without_a_thread_is_closed_and_close_still_joins_everything(sim, monkeypatch):
+    threads_before = set(threading.enumerate())
+    server = sim.serve()
+    start = threading.Thread.start
+
+    def start_no_connection_thread(thread):
+        if thread.name.startswith("lambdasim-http-") and not thread.name.startswith("lambdasim-http-server-"):
+            raise RuntimeError("can't start new thread")  # what the thread limit gives
+        start(thread)
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(threading.Thread, "start", start_no_connection_thread)
+            assert exchange(server, b"GET /2015-03-31/functions HTTP/1.1\r\n\r\n")[0] == b""
+        assert [str(error) for error in server.errors] == ["can't start new thread"]
+        check_still_serving_simple(server)
+    finally:
+        server.close()  # raised "cannot join thread before it is started"
+    assert set(threading.enumerate()) == threads_before
