@@ -13,13 +13,16 @@ module only adds what the HTTP layer itself must decide:
   for the <operation> operation``. Other requests are limited to 6,291,456 bytes
   (lambdasim's choice, docs/server.md). The body of a refused request is never
   buffered: it is read and thrown away (bounded), so a client that sends it
-  whole still reads the answer, and then the connection closes.
+  whole still reads the answer, and then the connection closes. A client that
+  sends ``Expect: 100-continue`` is refused before it sends the body.
 - **Malformed requests** get the same JSON error shape as the service's errors
   (``x-amzn-ErrorType``, ``Type``, ``message``) instead of the stdlib's HTML page;
   which code each framing error gets is listed in docs/server.md.
-- **Shutdown** is bounded: ``close()`` stops accepting, closes idle keep-alive
-  connections at once, waits (``shutdown_timeout``) for requests in progress,
-  then cuts what is left, joins every thread and closes every socket.
+- **Shutdown** is bounded: ``close()`` stops accepting, closes at once the
+  connections that are not answering a request (idle keep-alive ones, and those
+  whose request has not fully arrived: a stalled client must not hold shutdown
+  up), waits (``shutdown_timeout``) for requests in progress, then cuts what is
+  left, joins every thread and closes every socket.
 
 Every connection has its own thread; a handler that calls Lambda back through
 this server (chaining, ``chain=True``) is answered on another connection while
@@ -61,6 +64,10 @@ _DISCARD_IDLE = 1.0
 #: Seconds an idle keep-alive connection (or a stalled request) is kept open.
 _CONNECTION_TIMEOUT = 120.0
 _MAX_LINE = 65536
+#: Control characters (C0, DEL, C1) and the backslash, escaped in the request log: a request line
+#: holding ESC sequences or a carriage return must not rewrite the terminal that shows the log.
+_LOG_ESCAPES = {code: f"\\x{code:02x}" for code in [*range(0x20), *range(0x7F, 0xA0)]}
+_LOG_ESCAPES[ord("\\")] = "\\\\"
 
 
 class _ProtocolError(LambdaSimError):
@@ -137,7 +144,6 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         if not self.raw_requestline:
             self.close_connection = True
             return
-        self.server.mark_busy(self.connection, True)
         try:
             if len(self.raw_requestline) > _MAX_LINE:
                 self.send_error(414, f"The request line is longer than {_MAX_LINE} bytes")
@@ -148,40 +154,52 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                 self.send_error(505, "HTTP/0.9 requests are not supported; send HTTP/1.1")
                 return
             self._answer()
-            self.wfile.flush()
         finally:
-            self.server.mark_busy(self.connection, False)
             if self.server.closing:
                 self.close_connection = True
 
     def handle_expect_100(self) -> bool:
-        # A client that waits for "100 Continue" learns of an oversized body before sending it.
-        operation, limit = _operation_limit(self.command, *self._target())
-        length = self.headers.get("Content-Length", "")
-        if length.isdigit() and int(length) > limit:
-            self._refuse(_Refused(_too_large(operation, limit)))
+        # A client that waits for "100 Continue" learns of a body it must not send before sending it.
+        try:
+            operation, limit = _operation_limit(self.command, *self._target())
+            length = self._framing()
+            if length is not None and length > limit:
+                raise _Refused(_too_large(operation, limit))
+        except _Refused as refused:
+            self._refuse(refused)
             return False
         return super().handle_expect_100()
 
     def _answer(self) -> None:
-        path, query = self._target()
         try:
+            path, query = self._target()
             body = self._read_body(path, query)
         except _Refused as refused:
             self._refuse(refused)
             return
+        # The request is whole: from here on close() waits for it (receiving one is not waited for).
+        if not self.server.mark_busy(self.connection, True):
+            self.close_connection = True  # close() has begun: the request is not started
+            return
         try:
-            response = self.server.router.handle(self.command, path, query, dict(self.headers.items()), body)
-        except Exception as error:  # a bug: answer 500 and keep it for the test (server.errors)
-            self.server.record_error(error)
-            internal = ServiceException(f"lambdasim internal error: {type(error).__name__}: {error}")
-            response = error_response(internal, str(uuid.uuid4()))
-        self._send(response)
+            try:
+                response = self.server.router.handle(self.command, path, query, dict(self.headers.items()), body)
+            except Exception as error:  # a bug: answer 500 and keep it for the test (server.errors)
+                self.server.record_error(error)
+                internal = ServiceException(f"lambdasim internal error: {type(error).__name__}: {error}")
+                response = error_response(internal, str(uuid.uuid4()))
+            self._send(response)
+            self.wfile.flush()
+        finally:
+            self.server.mark_busy(self.connection, False)
 
     def _target(self) -> Tuple[str, str]:
         target = self.path
         if not target.startswith("/"):  # absolute-form: http://host:port/path?query
-            parts = urlsplit(target)
+            try:
+                parts = urlsplit(target)
+            except ValueError as error:  # "http://[": an unclosed IPv6 host
+                raise _Refused(_bad_request(f"Bad request target {target[:200]!r}: {error}")) from None
             return parts.path or "/", parts.query
         path, _, query = target.partition("?")
         return path, query
@@ -190,6 +208,20 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
 
     def _read_body(self, path: str, query: str) -> bytes:
         operation, limit = _operation_limit(self.command, path, query)
+        length = self._framing()
+        if length is None:
+            return self._read_chunked(operation, limit)
+        if length > limit:
+            raise _Refused(_too_large(operation, limit), discard=length)
+        body = self.rfile.read(length)
+        if len(body) < length:
+            raise _Refused(_bad_request(
+                f"The body ended after {len(body)} of the {length} bytes that Content-Length announced"
+            ))
+        return body
+
+    def _framing(self) -> Optional[int]:
+        """The body's declared length (``None``: chunked); framing the server does not take is ``_Refused``."""
         encodings = self.headers.get_all("Transfer-Encoding") or []
         lengths = self.headers.get_all("Content-Length") or []
         if encodings:
@@ -204,9 +236,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
                 raise _Refused(_bad_request(
                     "A request must not have both Content-Length and Transfer-Encoding (RFC 9112 §6.3)"
                 ))
-            return self._read_chunked(operation, limit)
+            return None
         if not lengths:
-            return b""  # HTTP/1.1: a request without either header has no body
+            return 0  # HTTP/1.1: a request without either header has no body
         if len(set(value.strip() for value in lengths)) > 1:
             raise _Refused(_bad_request(f"Conflicting Content-Length headers: {', '.join(lengths)}"))
         text = lengths[0].strip()
@@ -214,15 +246,9 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
             raise _Refused(_bad_request(
                 f"Content-Length must be a non-negative decimal integer (got {lengths[0]!r})"
             ))
-        length = int(text)
-        if length > limit:
-            raise _Refused(_too_large(operation, limit), discard=length)
-        body = self.rfile.read(length)
-        if len(body) < length:
-            raise _Refused(_bad_request(
-                f"The body ended after {len(body)} of the {length} bytes that Content-Length announced"
-            ))
-        return body
+        digits = text.lstrip("0")
+        # int() refuses more than 4,300 digits (Python 3.11+); so long a length is over every limit anyway.
+        return int(digits or "0") if len(digits) <= 18 else 10**18
 
     def _read_chunked(self, operation: Optional[str], limit: int) -> bytes:
         parts: List[bytes] = []
@@ -292,6 +318,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
         self._send(error_response(_ProtocolError(code, error_code, text), str(uuid.uuid4())))
 
     def _send(self, response: RestResponse) -> None:
+        if self.server.closing:
+            self.close_connection = True  # so that the client does not send another request on it
         self.send_response(response.status)
         headers = dict(response.headers)
         has_body = response.status not in (204, 304) and response.status >= 200
@@ -311,7 +339,8 @@ class _RequestHandler(http.server.BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         stream = self.server.log
         if stream is not None:
-            stream.write(f"{self.address_string()} - [{self.log_date_time_string()}] {format % args}\n")
+            message = (format % args).translate(_LOG_ESCAPES)
+            stream.write(f"{self.address_string()} - [{self.log_date_time_string()}] {message}\n")
             stream.flush()
 
 
@@ -353,7 +382,13 @@ class _HTTPServer(http.server.HTTPServer):
                 return
             self._connections[request] = False
             self._threads.add(thread)
-        thread.start()
+        try:
+            thread.start()
+        except BaseException:  # no thread to be had: socketserver records the error and closes the socket
+            with self._lock:
+                self._connections.pop(request, None)
+                self._threads.discard(thread)
+            raise
 
     def _serve_connection(self, request: socket.socket, client_address: Any) -> None:
         try:
@@ -367,10 +402,14 @@ class _HTTPServer(http.server.HTTPServer):
                 self._threads.discard(threading.current_thread())
             self.shutdown_request(request)
 
-    def mark_busy(self, connection: socket.socket, busy: bool) -> None:
+    def mark_busy(self, connection: socket.socket, busy: bool) -> bool:
+        """Mark a connection as answering a request (or not); False, and nothing marked, once closing."""
         with self._lock:
+            if busy and self.closing:
+                return False
             if connection in self._connections:
                 self._connections[connection] = busy
+            return True
 
     def record_error(self, error: BaseException) -> None:
         with self._lock:
