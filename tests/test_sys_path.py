@@ -90,9 +90,11 @@ def test_sam_style_src_handler_resolves(sim, layout):
 def test_installed_packages_of_the_test_interpreter_are_importable(sim, layout):
     layout("probe.import_attrs")
     seen = sim.invoke("layout").payload
-    if attrs.__file__.startswith("/tmp/"):
+    private_tmp = sim.environments("layout")[0].sandbox.mode == "namespace"
+    if attrs.__file__.startswith("/tmp/") and private_tmp:
         # An interpreter under /tmp (a virtualenv there) is bound outside the
-        # private /tmp, into the simulator's work directory.
+        # private /tmp, into the simulator's work directory (inline mode and the
+        # no-namespace fallback have no private /tmp, so nothing moves there).
         site_packages = os.path.dirname(os.path.dirname(attrs.__file__))
         assert seen.startswith(sim._workdir + os.sep)
         assert seen.endswith(os.sep + os.path.relpath(attrs.__file__, site_packages))
