@@ -116,9 +116,16 @@ def test_close_ends_a_busy_environment_and_its_invoke_returns_an_error():
     assert _still_running(pids) == []
 
 
-def test_an_invoke_whose_process_dies_before_reading_the_request_returns_an_exit_error(sim):
+def test_an_invoke_whose_process_dies_before_reading_the_request_returns_an_exit_error(zygote):
     # What close() or delete_function() do to a busy environment, at the worst moment: the
-    # request is sent (or being sent) but the runtime process never reads it.
+    # request is sent (or being sent) but the runtime process never reads it. The handler
+    # stops its own process; freezing idle environments is off, or the continue lambdasim
+    # sends before the next invoke would wake it.
+    with LambdaSim(zygote=zygote, freeze_idle=False) as sim:
+        _dies_before_reading(sim)
+
+
+def _dies_before_reading(sim):
     sim.create_function("stopper", handler="app.stop_soon", code=str(SPAWN), timeout=60)
     sim.invoke("stopper")
     env = sim.environments("stopper")[0]
