@@ -368,10 +368,11 @@ class EventSourceMappings:
                 )
 
     def _start_background(self) -> None:
-        if not self._background or self._thread is not None or self._stop.is_set():
-            return
-        self._thread = threading.Thread(target=self._run, name="lambdasim-event-sources", daemon=True)
-        self._thread.start()
+        with self._lock:
+            if not self._background or self._thread is not None or self._stop.is_set():
+                return
+            self._thread = threading.Thread(target=self._run, name="lambdasim-event-sources", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(POLL_INTERVAL):
@@ -386,7 +387,7 @@ class EventSourceMappings:
                     mapping.last_result = f"PROBLEM: {type(error).__name__}: {error}"
 
     def _poll(self, mapping: Mapping, seen: Optional[set]) -> int:
-        """One batch of one mapping, if the source has records; the number of invokes made (0 or 1)."""
+        """One batch of one mapping (one per shard for streams), if the source has records; the number of invokes made."""
         with mapping.lock:
             if mapping.uuid not in self._mappings or not mapping.enabled:
                 return 0
