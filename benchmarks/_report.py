@@ -30,6 +30,7 @@ def rows(floors, figures):
     """The table: (key, label, value, unit, floor label, floor value, ratio)."""
     framed = floors["framed_round_trip_us"]["median"]
     warm = figures["warm_invoke_us"]
+    sleeping = figures["warm_invoke_sleeping_us"]
     cold = figures["cold_start_ms"]
     fork = floors["zygote_fork_ms"]["median"]
     local = figures["lambda_local_call_ms"]
@@ -41,6 +42,8 @@ def rows(floors, figures):
          "framed pipe round trip", framed, warm["median"] / framed),
         ("warm_invoke_p99", "warm invoke, p99", warm["p99"], "us",
          "framed pipe round trip", framed, warm["p99"] / framed),
+        ("warm_invoke_sleeping", "warm invoke, polling off", sleeping["median"], "us",
+         "framed pipe round trip", framed, sleeping["median"] / framed),
         ("cold_start", "cold start, median", cold["median"], "ms",
          "fork from warm zygote", fork, cold["median"] / fork),
         ("cold_start_after_retire", "cold start after retire", figures["cold_start_after_retire_ms"]["median"],
@@ -185,8 +188,9 @@ def print_table(result):
         figure = floors[name]
         if figure is not None:
             print(f"  {name:<32} median {figure['median']:>10.3f}  p99 {figure['p99']:>10.3f}  n={figure['samples']}")
-    warm = figures["warm_invoke_us"]
-    print(f"  {'warm_invoke_us':<32} median {warm['median']:>10.3f}  p99 {warm['p99']:>10.3f}  n={warm['samples']}")
+    for name in ("warm_invoke_us", "warm_invoke_sleeping_us"):
+        warm = figures[name]
+        print(f"  {name:<32} median {warm['median']:>10.3f}  p99 {warm['p99']:>10.3f}  n={warm['samples']}")
     init = figures["cold_init_duration_ms"]
     print(f"  {'Init Duration (REPORT), ms':<32} median {init['median']:>10.3f}  p99 {init['p99']:>10.3f}")
     concurrent_ = figures["concurrent"]

@@ -13,7 +13,10 @@ Rows, with their floors:
 - warm invoke, median and p99: ``sim.invoke()`` of a no-op handler with a small
   event on a warm environment, against the median of a bare framed pipe round
   trip (lambdasim's own protocol code on both sides, ``bench_invoke.py``). The
-  byte-echo pipe floor, pinned to one CPU and to two, is reported too.
+  byte-echo pipe floor, pinned to one CPU and to two, is reported too. Both
+  sides of a warm invoke poll briefly instead of sleeping while invokes come back
+  to back (docs/performance.md); the floor sleeps. So the same figure with
+  polling off (``LAMBDASIM_SPIN_US=0``) is a row of its own, against the same floor.
 - cold start: the first invoke of a fresh function (fork from the zygote,
   private ``/tmp``, init, invoke), against forking a child from a pre-warmed
   zygote-like process (same runtime modules loaded) that writes one byte back.
@@ -293,6 +296,20 @@ def measure_idle_uss(sim):
     return uss_kb(env.pid), uss_kb(sim._zygote.pid)
 
 
+def measure_warm_without_polling(sim, warmup, count):
+    """The warm invoke with ``LAMBDASIM_SPIN_US=0``: both sides sleep while they wait, as the
+    framed floor's do (environments read the setting when they start)."""
+    saved = os.environ.get("LAMBDASIM_SPIN_US")
+    os.environ["LAMBDASIM_SPIN_US"] = "0"
+    try:
+        return bench_invoke.measure_warm_invoke(sim, warmup, count, name="noop-sleeping")
+    finally:
+        if saved is None:
+            del os.environ["LAMBDASIM_SPIN_US"]
+        else:
+            os.environ["LAMBDASIM_SPIN_US"] = saved
+
+
 def measure_import(runs):
     """``python -c pass`` and ``python -c "import lambdasim"`` (ns), interleaved.
 
@@ -430,6 +447,9 @@ def run(plan, progress=lambda text: None):
         progress("warm invoke")
         gc.collect()
         figures["warm_invoke_us"] = summary(bench_invoke.measure_warm_invoke(sim, *plan["warm"]), 1_000)
+        progress("warm invoke, polling off")
+        gc.collect()
+        figures["warm_invoke_sleeping_us"] = summary(measure_warm_without_polling(sim, *plan["warm"]), 1_000)
         progress("sequential warm invokes")
         count = plan["sequential"]
         elapsed = measure_sequential(sim, count)

@@ -261,16 +261,16 @@ def measure_pinned_pipe_round_trips(warmup, count):
 # --- lambdasim ----------------------------------------------------------------
 
 
-def measure_warm_invoke(sim, warmup, count):
-    sim.create_function("noop", handler="noop.handler", code=HANDLERS)
+def measure_warm_invoke(sim, warmup, count, name="noop"):
+    sim.create_function(name, handler="noop.handler", code=HANDLERS)
     for _ in range(warmup):
-        sim.invoke("noop", EVENT).raise_for_error()
+        sim.invoke(name, EVENT).raise_for_error()
     invoke = sim.invoke
     clock = time.perf_counter_ns
     samples, cold = [], 0
     for _ in range(count):
         started = clock()
-        result = invoke("noop", EVENT)
+        result = invoke(name, EVENT)
         samples.append(clock() - started)
         cold += result.cold_start
     if cold:

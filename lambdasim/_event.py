@@ -23,6 +23,7 @@ from ._errors import (
     ValidationException,
     validation_message,
 )
+from ._runtime.protocol import one_shot_encoder
 
 CLIENT_CONTEXT_LIMIT = 3583
 
@@ -35,7 +36,7 @@ _VALUE_EXPECTED = (
 
 # What json.dumps(event, allow_nan=False, separators=(",", ":")) does, without
 # building a new encoder for every invoke.
-_encode_event = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+_encode_event = one_shot_encoder(allow_nan=False, separators=(",", ":"))
 
 
 def event_bytes(event: Any) -> bytes:

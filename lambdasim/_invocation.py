@@ -28,9 +28,13 @@ TAIL_BYTES = 4096
 _KILLED = signal.SIGKILL
 
 
-@attrs.frozen
+@attrs.define
 class InvokeRequest:
-    """Everything one invoke needs besides the environment."""
+    """Everything one invoke needs besides the environment.
+
+    Built once per invoke and never changed: mutable only because a frozen
+    attrs class takes three times as long to build (~2 µs of a warm invoke).
+    """
 
     function_name: str
     version: str

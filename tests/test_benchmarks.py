@@ -53,6 +53,7 @@ ROWS = {
     "warm_invoke_p99",
     "cold_start",
     "cold_start_after_retire",
+    "warm_invoke_sleeping",
     "lambda_local_vs_warm",
     "lambda_local_vs_cold",
     "sequential_10k",

@@ -20,6 +20,35 @@ def _epoch_ms(_time=time.time) -> int:
     return int(_time() * 1000)
 
 
+_FUNCTION_VARIABLES = (
+    "AWS_LAMBDA_LOG_GROUP_NAME",
+    "AWS_LAMBDA_LOG_STREAM_NAME",
+    "AWS_LAMBDA_FUNCTION_NAME",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+    "AWS_LAMBDA_FUNCTION_VERSION",
+)
+_ENCODED_VARIABLES = tuple(name.encode() for name in _FUNCTION_VARIABLES)
+_Environ = type(os.environ)
+
+
+def _function_variables() -> tuple:
+    """``os.environ.get`` of each of ``_FUNCTION_VARIABLES``, read when the context is built.
+
+    Read from the mapping's own bytes, as ``os.environ`` decodes them: its ``get``
+    costs a few Python calls per name, a third of building the context. Whatever
+    ``os.environ`` is now (a handler may have replaced it) is what is read.
+    """
+    environ = os.environ
+    data = getattr(environ, "_data", None) if type(environ) is _Environ else None
+    if type(data) is not dict:
+        return tuple(environ.get(name) for name in _FUNCTION_VARIABLES)
+    values = []
+    for key in _ENCODED_VARIABLES:
+        value = data.get(key)
+        values.append(None if value is None else value.decode("utf-8", "surrogateescape"))
+    return tuple(values)
+
+
 def _from_dict(cls, values: Optional[dict]):
     """Return a ``cls`` whose slots are read with ``values.get``, or None."""
     if values is None:
@@ -98,11 +127,13 @@ class LambdaContext:
         tenant_id: Optional[str] = None,
     ) -> None:
         self.aws_request_id = invoke_id
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        (
+            self.log_group_name,
+            self.log_stream_name,
+            self.function_name,
+            self.memory_limit_in_mb,
+            self.function_version,
+        ) = _function_variables()
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = tenant_id
         self.client_context = _from_dict(ClientContext, client_context)

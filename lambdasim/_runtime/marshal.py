@@ -23,11 +23,13 @@ import re
 from gc import get_referents
 from itertools import compress
 
+from .protocol import one_shot_encoder
+
 __all__ = ["decode_event", "encode_result"]
 
 _FAST_ENCODE = {
-    True: json.JSONEncoder(ensure_ascii=True, allow_nan=True).encode,
-    False: json.JSONEncoder(ensure_ascii=False, allow_nan=True).encode,
+    True: one_shot_encoder(ensure_ascii=True, allow_nan=True),
+    False: one_shot_encoder(ensure_ascii=False, allow_nan=True),
 }
 _QUOTE = {
     True: json.encoder.encode_basestring_ascii,
@@ -63,6 +65,8 @@ def encode_result(value, *, ensure_ascii: bool) -> bytes:
     ``UnicodeEncodeError`` for a lone surrogate with ``ensure_ascii=False``: on
     Lambda that failure happens after marshalling, outside its error handling.
     """
+    if value is None:  # a handler that returns nothing
+        return b"null"
     if isinstance(value, bytes):
         return value
     ensure_ascii = bool(ensure_ascii)

@@ -9,10 +9,52 @@ never JSON-encoded twice.
 import json
 import os
 import struct
+from json import encoder as _json_encoder
 
 _PREFIX = struct.Struct("!II")
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
-_loads = json.loads
+
+
+def one_shot_encoder(*, ensure_ascii=True, allow_nan=True, separators=(", ", ": ")):
+    """``json.JSONEncoder(...).encode``, without the cost of building the C encoder on every call.
+
+    The stdlib builds a C encoder (and a dict for circular-reference checks)
+    per ``encode()``: about half the time of encoding a small object. This one
+    is built once, without the check; a circular value meets the recursion limit
+    instead, and is then encoded by the stdlib, which raises its own error.
+    Same text as the stdlib for everything else.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=ensure_ascii, allow_nan=allow_nan, separators=separators)
+    make = getattr(_json_encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: the stdlib's own path
+        return encoder.encode
+    strings = _json_encoder.encode_basestring_ascii if ensure_ascii else _json_encoder.encode_basestring
+    chunks = make(None, encoder.default, strings, None, separators[1], separators[0], False, False, allow_nan)
+    join = "".join
+
+    def encode(value):
+        try:
+            return join(chunks(value, 0))
+        except RecursionError:
+            return encoder.encode(value)
+
+    return encode
+
+
+_dumps = one_shot_encoder(ensure_ascii=False, separators=(",", ":"))
+_scan = json.JSONDecoder().scan_once
+
+
+def _loads(head):
+    """Decode a frame header (a JSON object, UTF-8): the decoder's scanner, then the full
+    ``json.loads`` (and its errors) for anything unusual."""
+    try:
+        text = head.decode("utf-8")
+        value, end = _scan(text, 0)
+    except (UnicodeDecodeError, StopIteration, ValueError):
+        return json.loads(head)
+    if end != len(text) or type(value) is not dict:
+        return json.loads(head)
+    return value
 
 
 def pack(header, body=b""):

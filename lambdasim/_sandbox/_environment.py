@@ -35,6 +35,15 @@ _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 #: How much of one phase's output (an init or an invoke) is kept: a handler that
 #: writes gigabytes must not make the test process hold them (docs/reliability.md).
 LOG_LIMIT = 16 << 20
+#: How long the test process polls for an answer before it sleeps, when the
+#: environment's last answer came sooner than this (docs/performance.md). Waking a
+#: sleeping process from another CPU costs tens of microseconds on a VM: more than
+#: a quick handler's whole invoke. ``LAMBDASIM_SPIN_US`` changes it (0: never poll).
+SPIN_SECONDS = 0.0002
+#: The environments the test process is waiting for now: it spins for one only.
+_waiting: set = set()
+#: How many invokes go without polling after a poll that ran out.
+_SPIN_PAUSE = 64
 
 
 class Outcome(enum.Enum):
@@ -121,6 +130,13 @@ class ExecutionEnvironment:
         #: environment (spec §9): a handler's background threads do not run while idle.
         self.freeze_idle = freeze_idle
         self._frozen = False
+        #: Poll before sleeping while answers come quickly (see SPIN_SECONDS); never
+        #: on one CPU, where polling would hold the CPU the runtime needs.
+        self._spin = spin_seconds()
+        self._answered_quickly = False
+        #: Invokes left without polling since a poll ran out with no answer (the
+        #: runtime was not running beside us: on this CPU, or slow this once).
+        self._spin_pause = 0
 
     # --- inspection ---------------------------------------------------------
 
@@ -229,11 +245,24 @@ class ExecutionEnvironment:
         self.invocations += 1
         if self._frozen:
             self._thaw()
+        spin = self._answered_quickly and not _waiting
+        if self._spin_pause:
+            self._spin_pause -= 1
+            spin = False
+        if spin:
+            # Invokes come back to back from one thread: the runtime polls for the
+            # next one after it answers, as this process polls for the answer.
+            header["spin"] = self._spin
         try:
             write_all(self._command_fd, pack(header, body))
         except OSError:
             pass  # The process died; _await reports how.
-        reply = self._await(deadline, started)
+        _waiting.add(self)
+        try:
+            reply = self._await(deadline, started, spin=spin and len(_waiting) == 1)
+        finally:
+            _waiting.discard(self)
+        self._answered_quickly = reply.seconds < self._spin
         if self.freeze_idle and reply.outcome in _ANSWERED and reply.header.get("background"):
             # Only when the runtime reports threads or child processes: nothing else
             # could run while idle, and stopping costs ~20 µs per invoke.
@@ -282,10 +311,14 @@ class ExecutionEnvironment:
 
     # --- waiting ------------------------------------------------------------
 
-    def _await(self, deadline: float, started: float) -> Reply:
+    def _await(self, deadline: float, started: float, spin: bool = False) -> Reply:
         output = _Captured()
         reply_fd, log_fd, poller = self._reply_fd, self._log_fd, self._poller
         log_open = True
+        #: Whether the last poll found output waiting. The runtime writes all the
+        #: output of a phase before its answer, so when the poll that saw the answer
+        #: found none, there is none left to read (and no need to look again).
+        log_waiting = False
         limit = self.memory_limit_kb
         next_check = started + _MEMORY_CHECK_SECONDS
         while True:
@@ -295,7 +328,7 @@ class ExecutionEnvironment:
                     continue
                 outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
-                if log_open:
+                if log_open and log_waiting:
                     _drain(log_fd, self._log_poller, output)
                 return Reply(outcome, header, body, output.text(), seconds)
             now = _clock.monotonic()
@@ -308,9 +341,20 @@ class ExecutionEnvironment:
                     if _rss_kb(self.pid) > limit:
                         return self._out_of_memory(output, started)
                 remaining = min(remaining, next_check - now)
-            events = poller.poll(max(1, int(remaining * 1000) + 1) if remaining < 3600 else 3_600_000)
+            events = None
+            if spin:
+                spin = False
+                until = now + min(self._spin, remaining)
+                while not events and _clock.monotonic() < until:
+                    events = poller.poll(0)
+                if not events:
+                    self._spin_pause = _SPIN_PAUSE
+            if not events:
+                events = poller.poll(max(1, int(remaining * 1000) + 1) if remaining < 3600 else 3_600_000)
+            log_waiting = False
             for fd, event in events:
                 if fd == log_fd:
+                    log_waiting = True
                     chunk = _read(log_fd)
                     if chunk:
                         output.add(chunk)
@@ -416,6 +460,48 @@ def _rss_kb(pid: Optional[int]) -> int:
             return int(statm.read().split()[1]) * _PAGE_KB
     except (OSError, ValueError, IndexError):
         return 0
+
+
+def spin_seconds() -> float:
+    """How long to poll for an answer before sleeping: ``LAMBDASIM_SPIN_US``, else
+    ``SPIN_SECONDS`` where two CPUs are there for the test process and the runtime
+    (never with one: polling would hold the CPU the runtime needs)."""
+    setting = os.environ.get("LAMBDASIM_SPIN_US")
+    if setting is not None:
+        try:
+            return max(0.0, float(setting) / 1e6)
+        except ValueError:
+            raise ValueError(f"LAMBDASIM_SPIN_US must be microseconds (got {setting!r})") from None
+    return SPIN_SECONDS if _cpus_available() >= 2 else 0.0
+
+
+def _cpus_available() -> float:
+    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (v2 or v1)."""
+    cpus = float(len(os.sched_getaffinity(0)))
+    try:
+        with open("/proc/self/cgroup") as lines:
+            groups = dict(line.rstrip("\n").split(":", 2)[1:] for line in lines if line.count(":") >= 2)
+    except OSError:
+        return cpus
+    candidates = []
+    if "" in groups:  # cgroup v2: "max 100000" or "<quota> <period>"
+        candidates.append((f"/sys/fs/cgroup{groups['']}/cpu.max", None))
+    for names, path in groups.items():
+        if "cpu" in names.split(","):
+            base = f"/sys/fs/cgroup/{names}{path}"
+            candidates.append((f"{base}/cpu.cfs_quota_us", f"{base}/cpu.cfs_period_us"))
+    for quota_file, period_file in candidates:
+        try:
+            with open(quota_file) as quota:
+                fields = quota.read().split()
+            if period_file is not None:
+                with open(period_file) as period:
+                    fields.append(period.read().strip())
+            if fields[0] not in ("max", "-1"):
+                return min(cpus, int(fields[0]) / int(fields[1]))
+        except (OSError, ValueError, IndexError):
+            continue
+    return cpus
 
 
 def _read(fd: int) -> bytes:

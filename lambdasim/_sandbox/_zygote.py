@@ -284,8 +284,8 @@ class Zygote:
 
     def has_exited(self, pid: int) -> bool:
         """True when environment ``pid`` is known to have exited (its status is waiting to be read)."""
-        with self._exit_changed:
-            return pid in self._exits
+        # One dict lookup is atomic: no lock (this runs before every invoke).
+        return pid in self._exits
 
     def forget(self, pid: int) -> None:
         with self._exit_changed:

@@ -1,0 +1,168 @@
+"""The warm invoke's shortcuts: polling instead of sleeping, and the protocol's fast encoders/decoders.
+
+Each shortcut must give exactly what the plain path gives; these tests check that
+(and the bounds of polling), never how fast anything is.
+"""
+
+import json
+import math
+import os
+import select
+
+import pytest
+
+from lambdasim import LambdaSim
+from lambdasim._runtime import bootstrap, marshal, protocol
+from lambdasim._runtime.context import LambdaContext
+from lambdasim._sandbox import _environment
+from lambdasim._sandbox._environment import spin_seconds
+
+HANDLER = """
+import os
+def handler(event, context):
+    return {"event": event, "trace": os.environ["_X_AMZN_TRACE_ID"][:7], "name": context.function_name}
+"""
+
+
+def _code(tmp_path):
+    (tmp_path / "app.py").write_text(HANDLER)
+    return str(tmp_path)
+
+
+# --- polling -----------------------------------------------------------------------
+
+
+def test_spin_setting_from_the_environment(monkeypatch):
+    monkeypatch.setenv("LAMBDASIM_SPIN_US", "0")
+    assert spin_seconds() == 0.0
+    monkeypatch.setenv("LAMBDASIM_SPIN_US", "150")
+    assert spin_seconds() == pytest.approx(0.00015)
+    monkeypatch.setenv("LAMBDASIM_SPIN_US", "fast")
+    with pytest.raises(ValueError, match=r"LAMBDASIM_SPIN_US must be microseconds \(got 'fast'\)"):
+        spin_seconds()
+
+
+def test_no_polling_with_one_cpu(monkeypatch):
+    monkeypatch.delenv("LAMBDASIM_SPIN_US", raising=False)
+    monkeypatch.setattr(_environment, "_cpus_available", lambda: 1.0)
+    assert spin_seconds() == 0.0
+    monkeypatch.setattr(_environment, "_cpus_available", lambda: 2.0)
+    assert spin_seconds() == _environment.SPIN_SECONDS
+
+
+@pytest.mark.parametrize("spin_us", ["0", "200", "100000"])
+def test_back_to_back_invokes_answer_the_same_with_polling_on_or_off(tmp_path, monkeypatch, spin_us):
+    monkeypatch.setenv("LAMBDASIM_SPIN_US", spin_us)
+    with LambdaSim() as sim:
+        sim.create_function("echo", handler="app.handler", code=_code(tmp_path))
+        results = [sim.invoke("echo", {"n": n}) for n in range(50)]
+        env = sim.environments("echo")[0]
+    assert [result.payload for result in results] == [
+        {"event": {"n": n}, "trace": "Root=1-", "name": "echo"} for n in range(50)
+    ]
+    assert [result.cold_start for result in results] == [True] + [False] * 49
+    assert env.invocations == 50
+    if spin_us == "0":
+        assert env._spin == 0.0 and not env._answered_quickly
+
+
+def test_a_slow_answer_stops_the_polling(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAMBDASIM_SPIN_US", "100000")  # 100 ms: every quick answer counts as quick
+    (tmp_path / "app.py").write_text("import time\ndef handler(event, context):\n    time.sleep(event)\n")
+    with LambdaSim() as sim:
+        sim.create_function("sleepy", handler="app.handler", code=str(tmp_path))
+        sim.invoke("sleepy", 0).raise_for_error()
+        sim.invoke("sleepy", 0).raise_for_error()
+        env = sim.environments("sleepy")[0]
+        assert env._answered_quickly
+        sim.invoke("sleepy", 0.3).raise_for_error()  # longer than the polling budget
+        assert not env._answered_quickly
+        assert env._spin_pause == _environment._SPIN_PAUSE  # the poll ran out: a pause follows
+        sim.invoke("sleepy", 0).raise_for_error()
+        assert env._spin_pause == _environment._SPIN_PAUSE - 1
+
+
+def test_the_runtime_polls_for_the_next_command_within_its_bounds():
+    read_fd, write_fd = os.pipe()
+    try:
+        poller = select.poll()
+        poller.register(read_fd, select.POLLIN)
+        assert bootstrap._poll_briefly(poller, 0.001) is False  # nothing came: ran out
+        os.write(write_fd, b"x")
+        assert bootstrap._poll_briefly(poller, 0.001) is True
+        os.read(read_fd, 1)
+        # A clock that never moves (a frozen one) still ends the wait: the polls are counted.
+        assert bootstrap._poll_briefly(poller, 1.0, _clock=lambda _: 0.0) is False
+    finally:
+        os.close(read_fd)
+        os.close(write_fd)
+
+
+# --- the protocol's encoders and decoders ------------------------------------------------
+
+VALUES = [
+    None, True, 0, -7, 2**70, 1.5, math.inf, "", "é ☃ \u2028 \ud83d\ude00", "quote\"back\\slash\n",
+    [], {}, [1, [2, [3]]], {"a": {"b": [1.25, None, "x"]}, "2": (1, 2)}, {1: "int key", 2.5: "float key"},
+]
+
+
+@pytest.mark.parametrize("value", VALUES, ids=repr)
+@pytest.mark.parametrize("options", [
+    {"ensure_ascii": True, "allow_nan": True},
+    {"ensure_ascii": False, "allow_nan": True},
+    {"ensure_ascii": True, "allow_nan": True, "separators": (",", ":")},
+])
+def test_one_shot_encoder_writes_what_the_stdlib_writes(value, options):
+    assert protocol.one_shot_encoder(**options)(value) == json.JSONEncoder(**options).encode(value)
+
+
+def test_one_shot_encoder_raises_what_the_stdlib_raises():
+    encode = protocol.one_shot_encoder(allow_nan=False, separators=(",", ":"))
+    circular = []
+    circular.append(circular)
+    with pytest.raises(ValueError, match="Circular reference detected"):
+        encode(circular)
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        encode({"x": math.nan})
+    with pytest.raises(TypeError, match="Object of type set is not JSON serializable"):
+        encode({"x": {1}})
+    assert encode({"ok": 1}) == '{"ok":1}'  # nothing left over from the failures
+
+
+@pytest.mark.parametrize("head", [
+    b'{"op":"result","maxrss_kb":12345}',
+    b'{"op":"invoke","request_id":"r","deadline_ms":1,"invoked_function_arn":"arn:aws:lambda:x"}',
+    b' {"op":"ready"} ',
+    '{"op":"error","error_type":"\u00e9"}'.encode(),
+])
+def test_frame_headers_decode_as_json_loads_does(head):
+    assert protocol._loads(head) == json.loads(head)
+
+
+@pytest.mark.parametrize("head", [b"", b"{", b'{"op":"result"} x', b"\xff", b"[1]"])
+def test_bad_frame_headers_fail_as_json_loads_does(head):
+    try:
+        expected = json.loads(head)
+    except ValueError as error:
+        with pytest.raises(type(error)):
+            protocol._loads(head)
+    else:
+        assert protocol._loads(head) == expected
+
+
+def test_a_handler_returning_none_is_marshalled_as_null():
+    assert marshal.encode_result(None, ensure_ascii=True) == b"null"
+    assert marshal.encode_result(None, ensure_ascii=False) == b"null"
+
+
+def test_the_context_reads_the_function_variables_as_os_environ_get_does(monkeypatch):
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_NAME", "orders-\udcff")  # undecodable byte, as os.environ keeps it
+    monkeypatch.setenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+    monkeypatch.delenv("AWS_LAMBDA_LOG_GROUP_NAME", raising=False)
+    context = LambdaContext("id", None, None, 0, "arn")
+    assert context.function_name == os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+    assert context.memory_limit_in_mb == "256"
+    assert context.log_group_name is None
+    # A handler may replace os.environ with a plain mapping: that is what is read then.
+    monkeypatch.setattr(os, "environ", {"AWS_LAMBDA_FUNCTION_NAME": "replaced"})
+    assert LambdaContext("id", None, None, 0, "arn").function_name == "replaced"
