@@ -50,6 +50,11 @@ def test_no_polling_with_one_cpu(monkeypatch):
     assert spin_seconds() == _environment.SPIN_SECONDS
 
 
+def test_cpus_available_counts_affinity_capped_by_a_cgroup_quota():
+    cpus = _environment._cpus_available()
+    assert 0 < cpus <= len(os.sched_getaffinity(0))
+
+
 @pytest.mark.parametrize("spin_us", ["0", "200", "100000"])
 def test_back_to_back_invokes_answer_the_same_with_polling_on_or_off(tmp_path, monkeypatch, spin_us):
     monkeypatch.setenv("LAMBDASIM_SPIN_US", spin_us)

@@ -9,6 +9,7 @@ the sandbox is kept alive by the test process holding its namespace fds.
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import select
 import shutil
@@ -475,8 +476,10 @@ def spin_seconds() -> float:
     return SPIN_SECONDS if _cpus_available() >= 2 else 0.0
 
 
+@functools.lru_cache(maxsize=None)
 def _cpus_available() -> float:
-    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (v2 or v1)."""
+    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (v2 or v1).
+    Read once per process (a read costs ~0.1 ms, a tenth of a fork)."""
     cpus = float(len(os.sched_getaffinity(0)))
     try:
         with open("/proc/self/cgroup") as lines:
