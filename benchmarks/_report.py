@@ -206,7 +206,7 @@ def print_table(result):
     )
     print(f"  zygote USS {extra['zygote_uss_mb']} MB; 1 MB event is {extra['event_1mb_bytes']} bytes")
     if extra.get("lambda_local_version") is None:
-        print("  python-lambda-local: not installed, rows skipped (pip install python-lambda-local)")
+        print("  python-lambda-local: not installed, rows skipped (pip install python-lambda-local, or --lambda-local-python PATH)")
     else:
         print(f"  python-lambda-local {extra['lambda_local_version']}")
 

@@ -23,7 +23,8 @@ Rows, with their floors:
 - python-lambda-local: its ``call()`` of the same handler and event, timed in a
   process of its own; compared with our warm invoke and our cold start. Skipped
   (row marked so) when ``pip install python-lambda-local`` has not been done:
-  it is never a dependency of lambdasim.
+  it is never a dependency of lambdasim. ``--lambda-local-python PATH`` runs it
+  with the interpreter of another virtualenv that has it.
 - 10,000 sequential warm invokes (``--quick``: 1,000, scaled to 10,000),
   against 10,000 framed round trips at the floor's median.
 - 1 MB event round trip: invoke of an echo handler with a ~1 MB event, the
@@ -383,12 +384,16 @@ def _plugin_installed():
     return any(entry.value.startswith("lambdasim") for entry in found)
 
 
-def measure_lambda_local(warmup, count):
-    """python-lambda-local's call() samples (ns) and its version, or None when it is not installed."""
+def measure_lambda_local(warmup, count, python=None):
+    """python-lambda-local's call() samples (ns) and its version, or None when it is not installed.
+
+    ``python``: the interpreter of an environment that has it (``--lambda-local-python``);
+    by default this one.
+    """
     with tempfile.TemporaryDirectory(prefix="lambdasim-bench-") as directory:
         out = Path(directory) / "lambda_local.json"
         completed = subprocess.run(
-            [sys.executable, str(HERE / "_lambda_local_worker.py"), str(warmup), str(count), str(out)],
+            [python or sys.executable, str(HERE / "_lambda_local_worker.py"), str(warmup), str(count), str(out)],
             env=_python_env(), capture_output=True, text=True, timeout=600,
         )
         if completed.returncode == 3:
@@ -402,7 +407,7 @@ def measure_lambda_local(warmup, count):
 # --- the run ----------------------------------------------------------------------
 
 
-def run(plan, progress=lambda text: None):
+def run(plan, progress=lambda text: None, lambda_local_python=None):
     floors, figures, extra = {}, {}, {}
     progress("floors: pipe round trips")
     gc.collect()
@@ -418,7 +423,7 @@ def run(plan, progress=lambda text: None):
     floors["json_round_trip_1mb_ms"] = summary(measure_json_round_trip(event, *plan["event_1mb"]), 1_000_000)
 
     progress("python-lambda-local")
-    local = measure_lambda_local(*plan["lambda_local"])
+    local = measure_lambda_local(*plan["lambda_local"], python=lambda_local_python)
     if local is None:
         figures["lambda_local_call_ms"] = None
         extra["lambda_local_version"] = None
@@ -492,13 +497,19 @@ def main(argv=None):
     )
     parser.add_argument("--markdown", action="store_true", help="also print the table as Markdown")
     parser.add_argument("--progress", action="store_true", help="name each measurement on stderr as it starts")
+    parser.add_argument(
+        "--lambda-local-python", metavar="PYTHON",
+        help="the interpreter of a separate environment where python-lambda-local is installed "
+             "(default: this one; it is never a dependency of lambdasim)",
+    )
     args = parser.parse_args(argv)
     progress = (lambda text: print(f"... {text}", file=sys.stderr, flush=True)) if args.progress else (lambda text: None)
     runs = []
     for index in range(args.runs):
         if args.runs > 1:
             progress(f"run {index + 1} of {args.runs}")
-        runs.append(report(*run(QUICK if args.quick else FULL, progress), args.quick))
+        plan = QUICK if args.quick else FULL
+        runs.append(report(*run(plan, progress, args.lambda_local_python), args.quick))
     result = combine(runs)
     print_table(result)
     if args.markdown:
