@@ -66,7 +66,7 @@ def run(spec, fds):
         return 1
     _flush()
     protocol.write_frame(control, {"op": "ready", "maxrss_kb": _max_rss_kb()})
-    _serve(commands, control, handler, spec["runtime"] not in _ASCII_RUNTIMES)
+    _serve(commands, control, handler, spec["runtime"] not in _ASCII_RUNTIMES, spec.get("spin"))
     return 0
 
 
@@ -162,13 +162,12 @@ def _take_environment(spec):
         os.environ["PYTHONPATH"] = os.environ.get("LAMBDA_RUNTIME_DIR", "/var/runtime")
 
 
-def _serve(commands, control, handler, utf8):
+def _serve(commands, control, handler, utf8, spin=None):
     encode_result = marshal.encode_result
     ensure_ascii = not utf8
     next_command = select.poll()
     next_command.register(commands, select.POLLIN)
     commands = open(commands, "rb", buffering=1 << 16)
-    spin = 0.0
     pause = 0  # commands left without polling since a poll ran out
     while True:
         if spin and not _poll_briefly(next_command, spin):

@@ -211,6 +211,9 @@ class ExecutionEnvironment:
             spec = self.spec
             if init_failure is not None:
                 spec = {**spec, "inject_init_error": [init_failure.error_type, init_failure.error_message]}
+            if self._spin:
+                # The invoke follows the init at once: the runtime polls for it.
+                spec = {**spec, "spin": self._spin}
             self.pid = self.zygote.fork(spec, [*theirs, *self.sandbox.namespace_fds])
         except BaseException:
             for fd in (command_w, reply_r, log_r):
@@ -229,6 +232,7 @@ class ExecutionEnvironment:
         reply = self._await(deadline, started)
         if reply.outcome is Outcome.READY:
             self.initialized = True
+            self._answered_quickly = True  # poll for the first answer, until it is known slow
         elif reply.outcome is Outcome.INIT_ERROR:
             # The runtime exits after reporting an init error, as Lambda's does.
             self._discard_process(wait=True)
