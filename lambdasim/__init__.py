@@ -1,7 +1,16 @@
-"""lambdasim: AWS Lambda's execution semantics for tests, with no Docker and no network."""
+"""lambdasim: AWS Lambda's execution semantics for tests, with no Docker and no network.
+
+Importing the package loads only its exceptions: every other public name is
+imported on first use (PEP 562). The pytest plugin is a module of this package,
+loaded in every pytest session of a project that installs lambdasim, so those
+sessions pay for the simulator only when a test uses it (docs/performance.md).
+"""
+
+from typing import TYPE_CHECKING, Any, Dict, List
 
 from ._errors import (
     AccessDeniedException,
+    InlineModeWarning,
     InvalidParameterValueException,
     InvalidRequestContentException,
     KMSAccessDeniedException,
@@ -17,17 +26,19 @@ from ._errors import (
     TooManyRequestsException,
     ValidationException,
 )
-from ._async import AsyncInvocation
-from ._config import FunctionConfig
-from ._destinations import Delivery
-from ._faults import Faults
-from ._inline import InlineModeWarning
-from ._result import FunctionError, Invocation, InvokeResult
-from ._sample_events import sample_event
-from ._sandbox._environment import ExecutionEnvironment
-from ._sandbox._zygote import Zygote
-from ._service import LambdaSim
-from ._template import Stack, TemplateError
+
+if TYPE_CHECKING:
+    from ._async import AsyncInvocation
+    from ._config import FunctionConfig
+    from ._destinations import Delivery
+    from ._faults import Faults
+    from ._result import FunctionError, Invocation, InvokeResult
+    from ._sample_events import sample_event
+    from ._sandbox._environment import ExecutionEnvironment
+    from ._sandbox._zygote import Zygote
+    from ._server import LambdaServer
+    from ._service import LambdaSim
+    from ._template import Stack, TemplateError
 
 __all__ = [
     "AccessDeniedException",
@@ -64,11 +75,35 @@ __all__ = [
 
 __version__ = "0.1.0"
 
+#: Public name -> the module that defines it, imported on first use.
+_LAZY: Dict[str, str] = {
+    "AsyncInvocation": "._async",
+    "Delivery": "._destinations",
+    "ExecutionEnvironment": "._sandbox._environment",
+    "Faults": "._faults",
+    "FunctionConfig": "._config",
+    "FunctionError": "._result",
+    "Invocation": "._result",
+    "InvokeResult": "._result",
+    "LambdaServer": "._server",
+    "LambdaSim": "._service",
+    "Stack": "._template",
+    "TemplateError": "._template",
+    "Zygote": "._sandbox._zygote",
+    "sample_event": "._sample_events",
+}
 
-def __getattr__(name: str) -> object:
-    # The HTTP server pulls in http.server (tens of ms): loaded on first use only.
-    if name == "LambdaServer":
-        from ._server import LambdaServer
 
-        return LambdaServer
-    raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # later lookups are ordinary attribute reads
+    return value
+
+
+def __dir__() -> List[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -31,12 +31,11 @@ from __future__ import annotations
 import json
 import threading
 import warnings
-from typing import Any, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any, List, Optional, Tuple
 
 import attrs
 
 from . import _clock
-from ._destinations import Delivery, Sinks, dead_letter_message, invocation_record, record_delivery, service_of
 from ._errors import (
     InvalidParameterValueException,
     LambdaSimError,
@@ -44,10 +43,17 @@ from ._errors import (
     ResourceNotFoundException,
     TooManyRequestsException,
 )
-from ._event_config import EventInvokeConfigs
 from ._result import InvokeResult
 
-__all__ = ["AsyncInvocation", "AsyncQueue", "DISPATCH_MODES", "EVENT_REQUEST_LIMIT", "too_large_for_event"]
+if TYPE_CHECKING:
+    from ._destinations import Delivery
+
+# The service imports this module for its limits; the queue's parts (event invoke
+# configs, destinations) are imported when a simulator first makes its queue.
+
+__all__ = [
+    "AsyncInvocation", "AsyncQueue", "DISPATCH_MODES", "EVENT_REQUEST_LIMIT", "check_dispatch", "too_large_for_event",
+]
 
 #: The payload limit of an ``Event`` invoke (1 MB), and of the deprecated InvokeAsync (256 KB).
 EVENT_REQUEST_LIMIT = 1_048_576
@@ -64,6 +70,15 @@ MAXIMUM_CHAIN = 16
 _POLL_SECONDS = 0.05
 _IDLE_SECONDS = 1.0
 _JOIN_SECONDS = 10.0
+
+
+def check_dispatch(dispatch: str) -> None:
+    """``LambdaSim(async_dispatch=...)`` is checked when the simulator is made, not when its queue is."""
+    if dispatch not in DISPATCH_MODES:
+        raise InvalidParameterValueException(
+            f"'async_dispatch' must be 'background' (a thread runs events as they fall due) or "
+            f"'manual' (events run only in sim.drain()) (got {dispatch!r})"
+        )
 
 
 def too_large_for_event(size: int, limit: int = EVENT_REQUEST_LIMIT) -> str:
@@ -117,11 +132,10 @@ class AsyncQueue:
     """The queue of one simulator's asynchronous events, its dispatcher thread and its targets."""
 
     def __init__(self, sim: Any, dispatch: str = "background") -> None:
-        if dispatch not in DISPATCH_MODES:
-            raise InvalidParameterValueException(
-                f"'async_dispatch' must be 'background' (a thread runs events as they fall due) or "
-                f"'manual' (events run only in sim.drain()) (got {dispatch!r})"
-            )
+        from ._destinations import Sinks
+        from ._event_config import EventInvokeConfigs
+
+        check_dispatch(dispatch)
         self._sim = sim
         self._background = dispatch == "background"
         self.configs = EventInvokeConfigs(sim)
@@ -335,6 +349,8 @@ class AsyncQueue:
         return (function_config.dead_letter_config or {}).get("TargetArn") or None
 
     def _deliver(self, event: _Event, condition: str, now: float) -> List[Delivery]:
+        from ._destinations import dead_letter_message, invocation_record, record_delivery, service_of
+
         sim = self._sim
         config = self.configs.effective(event.function_name, event.qualifier)
         function_arn = sim._arn(event.function_name, event.qualifier or "$LATEST")

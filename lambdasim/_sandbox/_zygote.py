@@ -1,4 +1,9 @@
-"""The test-process side of the zygote: start it, ask it to fork, learn exit statuses."""
+"""The test-process side of the zygote: start it, ask it to fork, learn exit statuses.
+
+``socket`` and ``subprocess`` are imported when a zygote process starts (and by
+the calls that need a started one), not with ``import lambdasim``: they cost
+milliseconds, and a simulator that is made but never invoked needs neither.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +12,19 @@ import json
 import os
 import queue
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
 import warnings
-from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Optional, Sequence
 
 from .. import _clock
 
-RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "_runtime")
+if TYPE_CHECKING:
+    import socket
+    import subprocess
+
+RUNTIME_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "_runtime")
 
 # Loads lambdasim/_runtime as the package "_lambdasim_runtime" without putting
 # it (or lambdasim) on sys.path, so the handler's modules cannot collide with it.
@@ -133,6 +139,9 @@ class Zygote:
             raise ZygoteError(f"the zygote did not answer within {timeout:.0f} s") from None
 
     def _run(self, started: threading.Event) -> None:
+        import socket
+        import subprocess
+
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {key: os.environ[key] for key in self._passthrough_env if key in os.environ}
         env["PYTHONUNBUFFERED"] = "1"
@@ -199,6 +208,8 @@ class Zygote:
             self._closed = True
             sock, process, thread = self._sock, self._process, self._thread
         if sock is not None:
+            import socket
+
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -232,6 +243,8 @@ class Zygote:
             return self._fork(spec, fds)
 
     def _fork(self, spec: dict, fds: Sequence[int]) -> int:
+        import socket  # see the module docstring
+
         self.start()
         with self._request_lock:
             request_id = next(self._ids)
