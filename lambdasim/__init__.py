@@ -6,7 +6,8 @@ loaded in every pytest session of a project that installs lambdasim, so those
 sessions pay for the simulator only when a test uses it (docs/performance.md).
 """
 
-from typing import TYPE_CHECKING, Any, Dict, List
+import sys as _sys
+import typing as _typing
 
 from ._errors import (
     AccessDeniedException,
@@ -27,7 +28,7 @@ from ._errors import (
     ValidationException,
 )
 
-if TYPE_CHECKING:
+if _typing.TYPE_CHECKING:
     from ._async import AsyncInvocation
     from ._config import FunctionConfig
     from ._destinations import Delivery
@@ -76,7 +77,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 #: Public name -> the module that defines it, imported on first use.
-_LAZY: Dict[str, str] = {
+_LAZY = {
     "AsyncInvocation": "._async",
     "Delivery": "._destinations",
     "ExecutionEnvironment": "._sandbox._environment",
@@ -94,16 +95,20 @@ _LAZY: Dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'lambdasim' has no attribute {name!r}")
-    from importlib import import_module
+    # Not cached in this module's globals: the answer follows sys.modules, so it stays
+    # the defining module's object even where a tool drops and re-imports modules
+    # (pytester's in-process runs do, between runs).
+    defining = _sys.modules.get(__name__ + module)
+    if defining is None:
+        from importlib import import_module
 
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value  # later lookups are ordinary attribute reads
-    return value
+        defining = import_module(module, __name__)
+    return getattr(defining, name)
 
 
-def __dir__() -> List[str]:
+def __dir__() -> list:
     return sorted(set(globals()) | set(__all__))
