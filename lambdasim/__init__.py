@@ -29,7 +29,7 @@ from ._errors import (
 )
 
 if _typing.TYPE_CHECKING:
-    from ._async import AsyncInvocation
+    from ._async_queue import AsyncInvocation
     from ._config import FunctionConfig
     from ._destinations import Delivery
     from ._faults import Faults
@@ -78,7 +78,7 @@ __version__ = "0.1.0"
 
 #: Public name -> the module that defines it, imported on first use.
 _LAZY = {
-    "AsyncInvocation": "._async",
+    "AsyncInvocation": "._async_queue",
     "Delivery": "._destinations",
     "ExecutionEnvironment": "._sandbox._environment",
     "Faults": "._faults",

@@ -40,7 +40,7 @@ from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
 if TYPE_CHECKING:
     # Subsystems a simulator builds on first use: importing them here would make
     # every ``import lambdasim`` pay for them (docs/performance.md).
-    from ._async import AsyncInvocation, AsyncQueue
+    from ._async_queue import AsyncInvocation, AsyncQueue
     from ._esm import EventSourceMappings
     from ._inline import InlineEnvironments
     from ._layers import LayerRegistry
@@ -176,9 +176,11 @@ class LambdaSim:
     def _async(self) -> AsyncQueue:
         """Event invokes: the queue, its dispatcher, event invoke configs and the target sinks."""
         if self._async_queue is None:
+            from ._async_queue import AsyncQueue
+
             with self._lock:
                 if self._async_queue is None:
-                    queue = _async.AsyncQueue(self, self._async_dispatch)
+                    queue = AsyncQueue(self, self._async_dispatch)
                     if self.aws_endpoint_url is not None:
                         # Dead-letter queues and destinations that are SQS queues or SNS topics
                         # get their messages at the endpoint too, so the test reads them with boto3.
