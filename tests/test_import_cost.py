@@ -56,7 +56,7 @@ OPTIONAL = (
     "zipfile",
 )
 #: Standard modules the core needs only once a simulator runs something (or never, by itself).
-HEAVY_STDLIB = ("hashlib", "shutil", "socket", "subprocess", "tempfile", "uuid")
+HEAVY_STDLIB = ("hashlib", "queue", "shutil", "socket", "subprocess", "tempfile", "uuid")
 
 #: The lazy public names and the module that defines each.
 LAZY = {

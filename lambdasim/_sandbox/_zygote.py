@@ -1,8 +1,8 @@
 """The test-process side of the zygote: start it, ask it to fork, learn exit statuses.
 
-``socket`` and ``subprocess`` are imported when a zygote process starts (and by
-the calls that need a started one), not with ``import lambdasim``: they cost
-milliseconds, and a simulator that is made but never invoked needs neither.
+``socket``, ``subprocess`` and ``queue`` are imported when a zygote process starts
+(and by the calls that need a started one), not with ``import lambdasim``: they
+cost milliseconds, and a simulator that is made but never invoked needs none.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import os
-import queue
 import signal
 import sys
 import threading
@@ -21,6 +20,7 @@ from typing import TYPE_CHECKING, Dict, Optional, Sequence
 from .. import _clock
 
 if TYPE_CHECKING:
+    import queue
     import socket
     import subprocess
 
@@ -80,7 +80,8 @@ class Zygote:
         self._passthrough_env = tuple(passthrough_env)
         self._lock = threading.Lock()
         self._request_lock = threading.Lock()
-        self._replies: "queue.Queue[dict]" = queue.Queue()
+        #: The zygote process's answers; a new queue for each process (made in start()).
+        self._replies: Optional[queue.Queue[dict]] = None
         self._exits: Dict[int, int] = {}
         self._exit_changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -106,6 +107,9 @@ class Zygote:
                 if not self._closed:
                     return
                 self._forget_dead_process()
+            import queue
+
+            self._replies = queue.Queue()
             started = threading.Event()
             self._thread = threading.Thread(
                 target=self._run, args=(started,), name="lambdasim-zygote", daemon=True
@@ -125,7 +129,6 @@ class Zygote:
         if self._sock is not None:
             self._sock.close()
         self._thread = self._process = self._sock = None
-        self._replies = queue.Queue()
         self.pid = None
         with self._exit_changed:
             self._closed = False
@@ -133,6 +136,8 @@ class Zygote:
     def _wait_reply(self, started: threading.Event, timeout: float) -> dict:
         if not started.wait(timeout):
             raise ZygoteError(f"the zygote did not start within {timeout:.0f} s")
+        import queue
+
         try:
             return self._replies.get(timeout=timeout)
         except queue.Empty:
@@ -261,6 +266,8 @@ class Zygote:
         return reply["pid"]
 
     def _await_fork(self) -> dict:
+        import queue  # see the module docstring
+
         deadline = _clock.monotonic() + REQUEST_TIMEOUT
         while True:
             try:
