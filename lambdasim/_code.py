@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import inspect
 import io
 import os
-import shutil
 import stat
 import sys
 from pathlib import Path
-from typing import Callable, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 import attrs
 
@@ -67,8 +65,16 @@ def load_code(code: CodeSource, *, extract_to: str) -> CodePackage:
     )
 
 
+def _hash(data: bytes = b"") -> Any:
+    """A SHA-256 hash object. hashlib is imported here, when code is first loaded:
+    loading OpenSSL would cost every ``import lambdasim`` milliseconds."""
+    import hashlib
+
+    return hashlib.sha256(data)
+
+
 def _sha256(data: bytes) -> str:
-    return base64.b64encode(hashlib.sha256(data).digest()).decode()
+    return base64.b64encode(_hash(data).digest()).decode()
 
 
 def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
@@ -86,7 +92,7 @@ def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
     if sum(member.file_size for member in members) > UNZIPPED_LIMIT:
         raise InvalidParameterValueException(f"Unzipped size must be smaller than {UNZIPPED_LIMIT} bytes")
     sha = _sha256(data)
-    root = Path(extract_to) / hashlib.sha256(data).hexdigest()[:16]
+    root = Path(extract_to) / _hash(data).hexdigest()[:16]
     if not root.exists():
         partial = root.with_name(root.name + ".partial")
         with archive:
@@ -102,6 +108,8 @@ def _from_zip_bytes(data: bytes, extract_to: str) -> CodePackage:
                 except OSError as error:
                     # Say, "link/x.py" after an entry "link" that is a file (a symlink's text:
                     # links are never created, so none can lead outside the package).
+                    import shutil
+
                     shutil.rmtree(partial, ignore_errors=True)
                     raise InvalidParameterValueException(
                         f"Could not unzip uploaded file: entry {member.filename!r} cannot be extracted "
@@ -122,7 +130,7 @@ def _restore_modes(members, root: Path) -> None:
 
 
 def _from_directory(path: Path) -> CodePackage:
-    digest = hashlib.sha256()
+    digest = _hash()
     size = 0
     for directory, subdirs, files in os.walk(path):
         subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
@@ -174,5 +182,5 @@ def _from_callable(function: Callable) -> CodePackage:
 
 def _from_directory_stat(path: Path) -> CodePackage:
     # A callable's root is often a whole project; hash the path, not its files.
-    digest = hashlib.sha256(str(path).encode()).digest()
+    digest = _hash(str(path).encode()).digest()
     return CodePackage(str(path), base64.b64encode(digest).decode(), 0)

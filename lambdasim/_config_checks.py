@@ -9,7 +9,6 @@ service's own ``InvalidParameterValueException``s (§2.5, §7).
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import Any, List, Mapping, Optional
 
@@ -80,6 +79,8 @@ def describe_vpc(vpc: Mapping[str, Any]) -> dict:
     groups = list(vpc.get("SecurityGroupIds") or ())
     vpc_id = ""
     if subnets:
+        import hashlib  # here: loading OpenSSL costs import lambdasim milliseconds, and few functions have a VPC
+
         vpc_id = "vpc-" + hashlib.sha256(sorted(subnets)[0].encode()).hexdigest()[:17]
     return {
         "SubnetIds": subnets,

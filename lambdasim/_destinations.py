@@ -9,7 +9,7 @@ message is kept, in order, in a sink per target ARN (``sim.sink(arn)``), in the
 shape that service would hold it — SQS message attributes as
 ``{"DataType", "StringValue"}``, SNS ones as ``{"Type", "Value"}``, EventBridge
 events as the full envelope. A Lambda target is invoked asynchronously by the
-queue (``_async``) and its record is also kept here.
+queue (``_async_queue``) and its record is also kept here.
 """
 
 from __future__ import annotations

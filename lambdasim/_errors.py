@@ -11,6 +11,7 @@ from typing import Optional
 
 __all__ = [
     "AccessDeniedException",
+    "InlineModeWarning",
     "InvalidParameterValueException",
     "InvalidRequestContentException",
     "KMSAccessDeniedException",
@@ -50,6 +51,19 @@ class LambdaSimError(Exception):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.message!r})"
+
+
+class InlineModeWarning(UserWarning):
+    """A place where an inline environment cannot behave as a real one (docs/debugging.md).
+
+    ``difference`` names it: ``"tmp"``, ``"memory"``, ``"timeout"``, ``"serialised"`` or ``"exit"``.
+    It lives here, not with inline mode (``_inline``), so that naming it (warnings
+    filters, the pytest plugin) does not load inline mode.
+    """
+
+    def __init__(self, message: str, difference: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.difference = difference
 
 
 class ServiceException(LambdaSimError):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-import uuid
 from typing import Any, Dict, List, Optional, Tuple
 
 import attrs
@@ -174,6 +173,8 @@ def _logging_config(config: FunctionConfig) -> Dict[str, Any]:
 
 
 def new_revision() -> str:
+    import uuid  # here, not at the top: import lambdasim stays cheaper (changes are rare next to invokes)
+
     return str(uuid.uuid4())
 
 

@@ -38,6 +38,7 @@ from typing import Callable, List, Optional, Sequence, Set
 from . import _clock
 from ._code import CodePackage
 from ._config import FunctionConfig
+from ._errors import InlineModeWarning
 from ._inline_call import Call, rss_kb
 from ._inline_modules import EnvironmentModules
 from ._runtime import context as lambda_context
@@ -61,17 +62,6 @@ DIFFERENCES = {
     "exit": "the handler ended its runtime with {how}: reported as Runtime.ExitError, as a real exit is, "
     "but the test process goes on ({detail})",
 }
-
-
-class InlineModeWarning(UserWarning):
-    """A place where an inline environment cannot behave as a real one (docs/debugging.md).
-
-    ``difference`` names it: ``"tmp"``, ``"memory"``, ``"timeout"``, ``"serialised"`` or ``"exit"``.
-    """
-
-    def __init__(self, message: str, difference: Optional[str] = None) -> None:
-        super().__init__(message)
-        self.difference = difference
 
 
 class InlineEnvironments:

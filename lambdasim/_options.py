@@ -7,7 +7,6 @@ later, from deep inside an invoke, as an error that names nothing.
 from __future__ import annotations
 
 import math
-import numbers
 import re
 from typing import Any
 
@@ -45,6 +44,8 @@ def _integer(name: str, value: Any) -> None:
 
 
 def _number(name: str, value: Any, rule: str, *, minimum: float, strict: bool = False, finite: bool = False) -> None:
+    import numbers  # here, not at the top: checked once per simulator, and import lambdasim stays cheaper
+
     ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and not math.isnan(value)
     if ok:
         ok = (value > minimum if strict else value >= minimum) and not (finite and math.isinf(value))

@@ -6,7 +6,7 @@ ending in a newline; fields are TAB-separated); documents from §2.2, §3.1, §4
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
 import math
 import os
@@ -84,7 +84,10 @@ def runtime_version(runtime: str) -> str:
     return f"{runtime.replace('python', 'python:')}.{_RUNTIME_RELEASE}"
 
 
+@functools.lru_cache(maxsize=None)
 def runtime_version_arn(runtime: str, region: str) -> str:
+    import hashlib  # here: loading OpenSSL costs import lambdasim milliseconds; the answer is cached
+
     digest = hashlib.sha256(runtime_version(runtime).encode()).hexdigest()
     return f"arn:aws:lambda:{region}::runtime:{digest}"
 

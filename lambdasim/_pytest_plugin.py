@@ -7,28 +7,40 @@ Defaults come from ini options and ``LAMBDASIM_*`` environment variables;
 precedence is marker > ini option > environment variable > ``LambdaSim``'s default.
 ``--lambdasim-inline`` (debug mode, docs/debugging.md) makes ``inline=True`` the
 default for the run, over the ini option and the variable; a marker still wins.
+
+Pytest loads this module in every session of a project that installs lambdasim,
+also in runs that use none of it: it imports the simulator only when a fixture
+is used (``import lambdasim`` itself loads only the exceptions; docs/performance.md).
 """
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import os
 import re
 import warnings
-from typing import Any, Callable, Dict, Iterator, List, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, List, Tuple
 
 import pytest
 
-from lambdasim import InlineModeWarning, LambdaSim, TemplateError, Zygote
+from lambdasim import InlineModeWarning
+
+if TYPE_CHECKING:
+    from lambdasim import LambdaSim, Zygote
 
 #: Bytes of log kept per invocation in a failing test's report (its end is kept).
 DEFAULT_LOG_LIMIT = 8192
 #: What the marker accepts besides ``LambdaSim()``'s keywords: a template to load, and its options.
 TEMPLATE_OPTIONS = ("code_locations", "template", "template_parameters")
+#: The keywords of ``LambdaSim()``, written out so that listing them (the marker's help, which
+#: every session registers) does not import the simulator; a test checks them against its signature.
+SIMULATOR_KEYWORDS = (
+    "region", "account_id", "zygote", "idle_timeout", "private_tmp", "passthrough_env", "concurrency_limit",
+    "minimum_unreserved", "enforce_memory", "init_timeout", "cold_start", "state_transitions", "seed", "moto",
+    "aws_endpoint_url", "event_source_polling", "freeze_idle", "async_dispatch", "inline",
+)
 #: What the marker accepts: every keyword of ``LambdaSim()`` but the zygote, which the plugin gives.
 MARKER_OPTIONS = tuple(sorted(
-    set(inspect.signature(LambdaSim).parameters) - {"zygote"} | {"faults"} | set(TEMPLATE_OPTIONS)
+    set(SIMULATOR_KEYWORDS) - {"zygote"} | {"faults"} | set(TEMPLATE_OPTIONS)
 ))
 #: The faults the marker's ``faults={...}`` may request: the methods of ``sim.faults``.
 FAULT_KINDS = ("cold_start", "crash", "init_error", "kms", "latency", "throttle", "timeout")
@@ -43,9 +55,9 @@ INLINE_HEADER = (
 _DEFAULTS = pytest.StashKey[Dict[str, Any]]()
 _LOG_LIMIT = pytest.StashKey[int]()
 _TEMPLATE = pytest.StashKey[Any]()
-_SESSION_SIM = pytest.StashKey[LambdaSim]()
+_SESSION_SIM = pytest.StashKey["LambdaSim"]()
 #: The per-test simulators a test used.
-_TEST_SIMS = pytest.StashKey[List[LambdaSim]]()
+_TEST_SIMS = pytest.StashKey[List["LambdaSim"]]()
 #: How many invocations the session simulator had when the test started.
 _SESSION_START = pytest.StashKey[int]()
 
@@ -162,6 +174,8 @@ def _marker_options(item: pytest.Item) -> Dict[str, Any]:
         options.update(marker.kwargs)
     unknown = sorted(set(options) - set(MARKER_OPTIONS))
     if unknown:
+        import difflib
+
         hints = [f"did you mean {close[0]!r}?" for name in unknown
                  for close in [difflib.get_close_matches(name, MARKER_OPTIONS, 1)] if close]
         pytest.fail(
@@ -205,6 +219,8 @@ def _load_template(
             pytest.fail("@pytest.mark.lambdasim(template_parameters=..., code_locations=...) needs template=...",
                         pytrace=False)
         return
+    from lambdasim import TemplateError
+
     path = config.rootpath / os.fspath(template)
     try:
         sim.load_template(path, parameters=template_parameters, code_locations=code_locations)
@@ -215,6 +231,8 @@ def _load_template(
 @pytest.fixture(scope="session")
 def lambda_sim_zygote() -> Iterator[Zygote]:
     """The session's zygote (one per xdist worker), started on first use and shared by every simulator."""
+    from lambdasim import Zygote
+
     zygote = Zygote()
     yield zygote
     zygote.close()
@@ -231,6 +249,8 @@ def lambda_sim(
     request: pytest.FixtureRequest, lambda_sim_zygote: Zygote, lambda_sim_defaults: Dict[str, Any]
 ) -> Iterator[LambdaSim]:
     """A fresh ``LambdaSim`` for this test, configured by ``@pytest.mark.lambdasim(...)`` over the defaults."""
+    from lambdasim import LambdaSim
+
     options = {**lambda_sim_defaults, **_marker_options(request.node)}
     faults = options.pop("faults", None)
     template = {name: options.pop(name) for name in TEMPLATE_OPTIONS if name in options}
@@ -261,6 +281,8 @@ def lambda_sim_session(
     pytestconfig: pytest.Config, lambda_sim_zygote: Zygote, lambda_sim_defaults: Dict[str, Any]
 ) -> Iterator[LambdaSim]:
     """One ``LambdaSim`` for every test of the session: functions, faults and warm environments persist."""
+    from lambdasim import LambdaSim
+
     with LambdaSim(zygote=lambda_sim_zygote, **lambda_sim_defaults) as sim:
         _load_template(pytestconfig, sim, pytestconfig.stash[_TEMPLATE])
         pytestconfig.stash[_SESSION_SIM] = sim

@@ -7,12 +7,11 @@ import random
 import threading
 import warnings
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 import attrs
 
 from . import _alias, _arn, _async, _clock, _errors, _invocation
-from ._async import AsyncInvocation, AsyncQueue
 from ._concurrency import DEFAULT_ACCOUNT_LIMIT, MINIMUM_UNRESERVED, ConcurrencyLedger
 from ._options import check_simulator_options
 from ._code import CodePackage, CodeSource, load_code
@@ -29,19 +28,24 @@ from ._errors import (
     function_not_found,
 )
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
-from ._esm import EventSourceMappings
 from ._faults import Faults
-from ._moto import MotoEndpoint
 from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
-from ._layers import LayerRegistry, unzipped_size
 from ._platform_log import LogSettings, Trace
-from ._roles import RoleRegistry
-from ._inline import InlineEnvironments
 from ._result import Invocation, InvokeResult
 from ._sandbox._environment import ExecutionEnvironment
 from ._sandbox._factory import EnvironmentFactory
 from ._sandbox._spec import FAKE_CREDENTIALS
 from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
+
+if TYPE_CHECKING:
+    # Subsystems a simulator builds on first use: importing them here would make
+    # every ``import lambdasim`` pay for them (docs/performance.md).
+    from ._async_queue import AsyncInvocation, AsyncQueue
+    from ._esm import EventSourceMappings
+    from ._inline import InlineEnvironments
+    from ._layers import LayerRegistry
+    from ._moto import MotoEndpoint
+    from ._roles import RoleRegistry
 
 #: Idle environments are retired after this long on the simulated clock
 #: (AWS does not document it; third parties measure 5 to 15 minutes).
@@ -112,8 +116,15 @@ class LambdaSim:
         #: The templates loaded with ``load_template``/``from_template``, oldest first.
         self.stacks: List[Any] = []
         self._init_timeout = init_timeout
-        #: Event invokes: the queue, its dispatcher, event invoke configs and the target sinks.
-        self._async = AsyncQueue(self, async_dispatch)
+        _async.check_dispatch(async_dispatch)
+        self._async_dispatch = async_dispatch
+        self._event_source_polling = event_source_polling
+        #: The subsystems made on first use (see the properties below); None until then.
+        self._async_queue: Optional[AsyncQueue] = None
+        self._event_source_mappings: Optional[EventSourceMappings] = None
+        self._layer_registry: Optional[LayerRegistry] = None
+        self._role_registry: Optional[RoleRegistry] = None
+        self._inline_factory: Optional[InlineEnvironments] = None
         #: Transitions (Pending, InProgress) are held until ``settle()``.
         self._hold = state_transitions == "manual"
         #: Draws weighted alias routing; ``seed`` makes the draws repeatable.
@@ -139,13 +150,11 @@ class LambdaSim:
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
-        self._layers = LayerRegistry(
-            region=region, account_id=account_id, extract_to=os.path.join(self._workdir, "layers")
-        )
-        self._roles = RoleRegistry(account_id=account_id)
         self._aws_clients: Dict[str, Any] = {}
         self._moto: Optional[MotoEndpoint] = None
         if moto:
+            from ._moto import MotoEndpoint
+
             self._moto = MotoEndpoint()
             aws_endpoint_url = self._moto.url
         #: Where handlers' AWS SDK calls go (``AWS_ENDPOINT_URL`` in every environment), and
@@ -153,20 +162,90 @@ class LambdaSim:
         self.aws_endpoint_url = aws_endpoint_url
         if aws_endpoint_url is not None:
             self._factory.service_variables["AWS_ENDPOINT_URL"] = aws_endpoint_url
-        if aws_endpoint_url is not None:
-            # Dead-letter queues and destinations that are SQS queues or SNS topics
-            # get their messages at the endpoint too, so the test reads them with boto3.
-            self._async.sinks.forward = self._forward_delivery
-        self._event_sources = EventSourceMappings(
-            region=region, account=account_id, resolve_function=self._function_arn,
-            invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
-            background=event_source_polling == "background",
-        )
         #: Debug mode (docs/debugging.md): handlers run in this process unless a function says otherwise.
         self._inline = inline
-        self._inline_environments = InlineEnvironments(
-            region=region, workdir=self._workdir, passthrough_env=passthrough_env, factory=self._factory
-        )
+        self._passthrough_env = passthrough_env
+
+    # --- subsystems, made on first use ----------------------------------------
+    # A simulator that never makes an Event invoke, an event source mapping, a layer,
+    # a role or an inline environment neither imports nor builds that part. Each is
+    # made once, under the lock; one made after close() is made stopped, and close()
+    # ends those that were made.
+
+    @property
+    def _async(self) -> AsyncQueue:
+        """Event invokes: the queue, its dispatcher, event invoke configs and the target sinks."""
+        if self._async_queue is None:
+            from ._async_queue import AsyncQueue
+
+            with self._lock:
+                if self._async_queue is None:
+                    queue = AsyncQueue(self, self._async_dispatch)
+                    if self.aws_endpoint_url is not None:
+                        # Dead-letter queues and destinations that are SQS queues or SNS topics
+                        # get their messages at the endpoint too, so the test reads them with boto3.
+                        queue.sinks.forward = self._forward_delivery
+                    if self._closed:
+                        queue.stop()
+                    self._async_queue = queue
+        return self._async_queue
+
+    @property
+    def _event_sources(self) -> EventSourceMappings:
+        """Event source mappings and their poller (started by the first mapping)."""
+        if self._event_source_mappings is None:
+            from ._esm import EventSourceMappings
+
+            with self._lock:
+                if self._event_source_mappings is None:
+                    mappings = EventSourceMappings(
+                        region=self.region, account=self.account_id, resolve_function=self._function_arn,
+                        invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
+                        background=self._event_source_polling == "background",
+                    )
+                    if self._closed:
+                        mappings.stop()
+                    self._event_source_mappings = mappings
+        return self._event_source_mappings
+
+    @property
+    def _layers(self) -> LayerRegistry:
+        """The layer versions published here."""
+        if self._layer_registry is None:
+            from ._layers import LayerRegistry
+
+            with self._lock:
+                if self._layer_registry is None:
+                    self._layer_registry = LayerRegistry(
+                        region=self.region, account_id=self.account_id,
+                        extract_to=os.path.join(self._workdir, "layers"),
+                    )
+        return self._layer_registry
+
+    @property
+    def _roles(self) -> RoleRegistry:
+        """The roles registered with ``register_role``."""
+        if self._role_registry is None:
+            from ._roles import RoleRegistry
+
+            with self._lock:
+                if self._role_registry is None:
+                    self._role_registry = RoleRegistry(account_id=self.account_id)
+        return self._role_registry
+
+    @property
+    def _inline_environments(self) -> InlineEnvironments:
+        """Makes the inline environments (debug mode) of this simulator."""
+        if self._inline_factory is None:
+            from ._inline import InlineEnvironments
+
+            with self._lock:
+                if self._inline_factory is None:
+                    self._inline_factory = InlineEnvironments(
+                        region=self.region, workdir=self._workdir, passthrough_env=self._passthrough_env,
+                        factory=self._factory,
+                    )
+        return self._inline_factory
 
     # --- lifecycle ----------------------------------------------------------
 
@@ -184,13 +263,19 @@ class LambdaSim:
             self._closed = True
             functions = list(self._functions.values())
             self._functions.clear()
-        self._async.stop()  # no new attempt starts; the one in flight ends with its environment
-        self._event_sources.stop()  # no new batch; one in flight ends with its environment below
+            # Made from now on, they are made stopped (see the properties).
+            queue, mappings = self._async_queue, self._event_source_mappings
+        if queue is not None:
+            queue.stop()  # no new attempt starts; the one in flight ends with its environment
+        if mappings is not None:
+            mappings.stop()  # no new batch; one in flight ends with its environment below
         for function in functions:
             for record in function.records():
                 self._retire(record, everything=True)
-        self._async.close()
-        self._event_sources.close()
+        if queue is not None:
+            queue.close()
+        if mappings is not None:
+            mappings.close()
         if self._owns_zygote:
             self._zygote.close()
         self._factory.close()
@@ -276,7 +361,7 @@ class LambdaSim:
             if function_name in self._functions:
                 raise ResourceConflictException(function_exists(function_name))
             self._concurrency.check_reservation(function_name, config.reserved_concurrency)
-            self._roles.check(config.role, config.vpc_config)
+            self._check_role(config)
             layers = self._resolve_layers(config, package)
             self._concurrency.reserve(function_name, config.reserved_concurrency)
             function = FunctionRecord(config, package, new_revision(), timestamp(), layers=layers)
@@ -363,7 +448,7 @@ class LambdaSim:
             self._check_updatable(function, revision_id)
             config = attrs.evolve(function.config, **changes)
             self._concurrency.check_reservation(config.function_name, config.reserved_concurrency)
-            self._roles.check(config.role, config.vpc_config)
+            self._check_role(config)
             layers = self._resolve_layers(config, function.code, function.layers) if "layers" in changes else None
             self._concurrency.reserve(config.function_name, config.reserved_concurrency)
             function.inline = inline
@@ -392,7 +477,8 @@ class LambdaSim:
             if qualifier is None:
                 del self._functions[name]
                 self._concurrency.forget(name)
-                self._event_sources.forget_function(self._arn(name))
+                if self._event_source_mappings is not None:
+                    self._event_source_mappings.forget_function(self._arn(name))
                 retired = function.records()
             elif not qualifier.isdigit():
                 raise InvalidParameterValueException("Deletion of aliases is not currently supported.")
@@ -770,7 +856,11 @@ class LambdaSim:
         how the asynchronous events ended.
         """
         self._check_open()
-        return self._event_sources.drain() + self._async.drain(advance=advance)
+        mappings = self._event_source_mappings
+        ran = 0 if mappings is None else mappings.drain()
+        # Read after the mappings ran: a batch's handler may have made the first Event invoke.
+        queue = self._async_queue
+        return ran + (0 if queue is None else queue.drain(advance=advance))
 
     def async_invocations(self, function_name: Optional[str] = None) -> List[AsyncInvocation]:
         """The asynchronous events that have finished (of one function, or all), in the order they finished."""
@@ -885,6 +975,8 @@ class LambdaSim:
     def _resolve_layers(self, config: FunctionConfig, package: CodePackage, in_use: tuple = ()) -> tuple:
         if not config.layers:
             return ()
+        from ._layers import unzipped_size
+
         # A callable's root is a whole project: its size means nothing (docs/layers.md).
         own = 0 if package.handler is not None else unzipped_size(package.root)
         return self._layers.resolve(
@@ -907,6 +999,12 @@ class LambdaSim:
         """
         self._check_open()
         return self._roles.register(role, trust_policy=trust_policy, policies=policies or ()).arn
+
+    def _check_role(self, config: FunctionConfig) -> None:
+        """AWS's checks of a registered role (none registered: nothing to check)."""
+        roles = self._role_registry
+        if roles is not None:
+            roles.check(config.role, config.vpc_config)
 
     # --- end of roles ------------------------------------------------------------
 

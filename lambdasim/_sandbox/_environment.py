@@ -12,7 +12,6 @@ import enum
 import functools
 import os
 import select
-import shutil
 import signal
 import threading
 from typing import Optional, Tuple
@@ -90,6 +89,8 @@ class Sandbox:
             os.close(fd)
         self.namespace_fds = ()
         if self.tmp_dir is not None:
+            import shutil  # here: not every sandbox has a directory, and import lambdasim stays cheaper
+
             shutil.rmtree(self.tmp_dir, ignore_errors=True)
             self.tmp_dir = None
 
@@ -169,6 +170,8 @@ class ExecutionEnvironment:
         path = self.tmp_path
         if path is None:
             raise RuntimeError(f"environment {self.id} has no runtime process: its /tmp cannot be reached")
+        import shutil
+
         for entry in os.scandir(path):
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path)

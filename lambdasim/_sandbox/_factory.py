@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 import threading
 import warnings
 from typing import Dict, Optional, Sequence
@@ -12,7 +10,6 @@ from typing import Dict, Optional, Sequence
 from .. import _clock
 from .._code import CodePackage
 from .._config import FunctionConfig
-from ._custom import CustomRuntimeEnvironment
 from ._environment import ExecutionEnvironment, Sandbox
 from ._spec import bootstrap_candidates, environment_variables, log_stream_name, passthrough_variables, python_path
 from ._zygote import RUNTIME_DIR, Zygote
@@ -40,7 +37,7 @@ class EnvironmentFactory:
         self._passthrough = passthrough_variables(passthrough_env)
         base = _workdir_base()
         _remove_abandoned_workdirs(base)
-        self.workdir = tempfile.mkdtemp(prefix=f"lambdasim-{os.getpid()}-", dir=base)
+        self.workdir = _mkdtemp(f"lambdasim-{os.getpid()}-", base)
         self._lock = threading.Lock()
         self._staging: Dict[str, str] = {}
         self._warned_fallback = False
@@ -51,6 +48,8 @@ class EnvironmentFactory:
         os.mkdir(self._empty)
 
     def close(self) -> None:
+        import shutil
+
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     def create(
@@ -78,7 +77,7 @@ class EnvironmentFactory:
                 task_root = self._staging_dir(code.root)
                 binds.append([code.root, task_root])
         else:
-            tmp_dir = tempfile.mkdtemp(prefix="tmp-", dir=self.workdir)
+            tmp_dir = _mkdtemp("tmp-", self.workdir)
         stream = log_stream_name(version, _clock.wall())
         sandbox = Sandbox(
             mode="namespace" if private else "directory", log_stream_name=stream,
@@ -116,7 +115,10 @@ class EnvironmentFactory:
         }
         kind = ExecutionEnvironment
         if config.runtime.startswith("provided"):
-            # A custom runtime: the process execs its bootstrap (docs/custom-runtimes.md).
+            # A custom runtime: the process execs its bootstrap (docs/custom-runtimes.md). Its
+            # Runtime API server needs http.server: imported here, by the first one only.
+            from ._custom import CustomRuntimeEnvironment
+
             kind = CustomRuntimeEnvironment
             spec["bootstrap"] = bootstrap_candidates(task_root)
         return kind(
@@ -130,8 +132,16 @@ class EnvironmentFactory:
         with self._lock:
             staging = self._staging.get(code_root)
             if staging is None:
-                staging = self._staging[code_root] = tempfile.mkdtemp(prefix="task-", dir=self.workdir)
+                staging = self._staging[code_root] = _mkdtemp("task-", self.workdir)
             return staging
+
+
+def _mkdtemp(prefix: str, directory: Optional[str]) -> str:
+    """``tempfile.mkdtemp``. tempfile (and shutil, which it imports) are loaded by the
+    first simulator, not by ``import lambdasim``."""
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=prefix, dir=directory)
 
 
 def _under(path: str, directory: str) -> bool:
@@ -141,6 +151,9 @@ def _under(path: str, directory: str) -> bool:
 
 def _remove_abandoned_workdirs(base: Optional[str]) -> None:
     """Remove work directories of test processes that died without closing their simulator."""
+    import shutil
+    import tempfile
+
     base = base or tempfile.gettempdir()
     for entry in os.scandir(base):
         parts = entry.name.split("-")

@@ -1,24 +1,30 @@
-"""The test-process side of the zygote: start it, ask it to fork, learn exit statuses."""
+"""The test-process side of the zygote: start it, ask it to fork, learn exit statuses.
+
+``socket``, ``subprocess`` and ``queue`` are imported when a zygote process starts
+(and by the calls that need a started one), not with ``import lambdasim``: they
+cost milliseconds, and a simulator that is made but never invoked needs none.
+"""
 
 from __future__ import annotations
 
 import itertools
 import json
 import os
-import queue
 import signal
-import socket
-import subprocess
 import sys
 import threading
 import time
 import warnings
-from pathlib import Path
-from typing import Dict, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Optional, Sequence
 
 from .. import _clock
 
-RUNTIME_DIR = str(Path(__file__).resolve().parent.parent / "_runtime")
+if TYPE_CHECKING:
+    import queue
+    import socket
+    import subprocess
+
+RUNTIME_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))), "_runtime")
 
 # Loads lambdasim/_runtime as the package "_lambdasim_runtime" without putting
 # it (or lambdasim) on sys.path, so the handler's modules cannot collide with it.
@@ -74,7 +80,8 @@ class Zygote:
         self._passthrough_env = tuple(passthrough_env)
         self._lock = threading.Lock()
         self._request_lock = threading.Lock()
-        self._replies: "queue.Queue[dict]" = queue.Queue()
+        #: The zygote process's answers; a new queue for each process (made in start()).
+        self._replies: Optional[queue.Queue[dict]] = None
         self._exits: Dict[int, int] = {}
         self._exit_changed = threading.Condition()
         self._ids = itertools.count(1)
@@ -100,6 +107,9 @@ class Zygote:
                 if not self._closed:
                     return
                 self._forget_dead_process()
+            import queue
+
+            self._replies = queue.Queue()
             started = threading.Event()
             self._thread = threading.Thread(
                 target=self._run, args=(started,), name="lambdasim-zygote", daemon=True
@@ -119,7 +129,6 @@ class Zygote:
         if self._sock is not None:
             self._sock.close()
         self._thread = self._process = self._sock = None
-        self._replies = queue.Queue()
         self.pid = None
         with self._exit_changed:
             self._closed = False
@@ -127,12 +136,17 @@ class Zygote:
     def _wait_reply(self, started: threading.Event, timeout: float) -> dict:
         if not started.wait(timeout):
             raise ZygoteError(f"the zygote did not start within {timeout:.0f} s")
+        import queue
+
         try:
             return self._replies.get(timeout=timeout)
         except queue.Empty:
             raise ZygoteError(f"the zygote did not answer within {timeout:.0f} s") from None
 
     def _run(self, started: threading.Event) -> None:
+        import socket
+        import subprocess
+
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         env = {key: os.environ[key] for key in self._passthrough_env if key in os.environ}
         env["PYTHONUNBUFFERED"] = "1"
@@ -199,6 +213,8 @@ class Zygote:
             self._closed = True
             sock, process, thread = self._sock, self._process, self._thread
         if sock is not None:
+            import socket
+
             try:
                 sock.shutdown(socket.SHUT_RDWR)
             except OSError:
@@ -232,6 +248,8 @@ class Zygote:
             return self._fork(spec, fds)
 
     def _fork(self, spec: dict, fds: Sequence[int]) -> int:
+        import socket  # see the module docstring
+
         self.start()
         with self._request_lock:
             request_id = next(self._ids)
@@ -248,6 +266,8 @@ class Zygote:
         return reply["pid"]
 
     def _await_fork(self) -> dict:
+        import queue  # see the module docstring
+
         deadline = _clock.monotonic() + REQUEST_TIMEOUT
         while True:
             try:
