@@ -62,6 +62,7 @@ ROWS = {
     "threads_throughput",
     "idle_uss",
     "import_time",
+    "import_bare",
     "fixture_overhead",
 }
 #: Rows that may be skipped: python-lambda-local is not a dependency of lambdasim.
