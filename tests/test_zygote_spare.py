@@ -125,3 +125,66 @@ def test_a_runtime_that_dies_in_its_own_set_up_after_announcing_its_sandbox_is_a
             }
             assert "FileNotFoundError" in result.logs
             assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in result.logs
+
+
+def _offered(zygote):
+    """The pid of the spare the zygote offered to this process, once there is one."""
+    deadline = monotonic() + WAIT
+    while zygote._spare is None:
+        assert monotonic() < deadline, "the zygote offered no spare"
+        threading.Event().wait(0.005)
+    return zygote._spare[0]
+
+
+def test_a_cold_start_hands_its_request_to_the_offered_spare_directly():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        assert offered == _spare(sim)
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 2})
+        assert result.cold_start and result.payload == {"n": 2}
+        assert sim.environments("second")[0].pid == offered
+        assert _offered(sim._zygote) != offered  # the zygote heard "took" and offers the next one
+        # The environment that was a spare is the zygote's child like any other: closing
+        # it waits for the exit the zygote reports, so it is gone when delete returns.
+        assert offered in sim._zygote._children
+        sim.delete_function("second")
+        assert offered not in sim._zygote._children
+        assert not os.path.exists(f"/proc/{offered}") or _is_zombie_or_gone(offered)
+
+
+def _is_zombie_or_gone(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_back_to_back_cold_starts_all_succeed_whichever_way_their_request_goes():
+    # Back to back, the next spare is often not ready yet: the zygote hands it the
+    # request itself (or forks). Every path must give a working environment.
+    with LambdaSim() as sim:
+        for index in range(40):
+            sim.create_function(f"f{index}", handler="app.echo", code=BASIC)
+        results = [sim.invoke(f"f{index}", {"i": index}) for index in range(40)]
+    assert [result.payload for result in results] == [{"i": index} for index in range(40)]
+    assert all(result.cold_start for result in results)
+
+
+def test_an_offered_spare_that_died_is_skipped():
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        os.kill(offered, signal.SIGKILL)
+        deadline = monotonic() + WAIT
+        while os.path.exists(f"/proc/{offered}"):
+            assert monotonic() < deadline, "the zygote did not reap its dead spare"
+            threading.Event().wait(0.005)
+        sim.create_function("second", handler="app.echo", code=BASIC)
+        result = sim.invoke("second", {"n": 3})
+        assert result.cold_start and result.payload == {"n": 3}
+        assert sim.environments("second")[0].pid != offered

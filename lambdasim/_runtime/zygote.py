@@ -4,8 +4,9 @@ Standard library only. The test process starts one zygote per interpreter and
 talks to it over a SOCK_SEQPACKET socket (fd given on the command line): one
 JSON message per packet, file descriptors passed alongside with SCM_RIGHTS.
 
-Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal).
-Events:    ``hello`` once at start, ``exited`` (pid, wait status) per child.
+Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal); ``took`` (pid).
+Events:    ``hello`` once at start, ``exited`` (pid, wait status) per child,
+           ``spare`` (pid, unshared; its socket passed alongside).
 
 The zygote reaps its children itself, so exit statuses reach the test process
 through ``exited`` messages. It is a child subreaper: processes a handler
@@ -16,7 +17,12 @@ of file, it kills every process below it and exits.
 A fork is the largest part of a cold start, so the zygote keeps one child
 forked ahead of time: a *spare*, waiting on a socket of its own. A ``fork``
 request hands the spec and fds to the spare, answers at once, and only then
-forks the next spare. A spare does nothing the request could change before it
+forks the next spare. Once a spare is ready it is also *offered* to the test
+process (``spare``, with a socket to it): the test process then sends a cold
+start's request to the spare itself and tells the zygote afterwards (``took``),
+so a cold start does not wait for the zygote to wake up (on a VM, waking an idle
+process costs a few hundred microseconds). An offered spare gets nothing from the
+zygote. A spare does nothing the request could change before it
 gets its spec: it leaves the zygote's signal handling and sockets behind and
 waits; everything that depends on the spec (setpgid, sandbox, environment,
 init) runs after the handover, as in a child forked on request.
@@ -35,6 +41,9 @@ _MAX_MESSAGE = 1 << 16
 #: The exit status of a spare whose namespaces could not be made.
 _SPARE_CANNOT_UNSHARE = 71
 _ORPHAN_SCAN_DELAY = 0.05
+#: How long the zygote waits for a spare it handed a request to to say "ready" (it
+#: says so before it reads anything; a spare that died says nothing).
+_READY_TIMEOUT = 5.0
 
 
 #: Signals whose default action would end the zygote; a handler can send any of them
@@ -79,7 +88,8 @@ def main(sock_fd, parent_pid):
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
-        readable, _, _ = select.select([sock, wake_r], [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
+        watched = [sock, wake_r] + ([spare.channel] if spare.pid and not spare.offered else [])
+        readable, _, _ = select.select(watched, [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
         if not readable and orphan_scan_due:
             orphan_scan_due = False
             _kill_orphans(children | {spare.pid})
@@ -94,6 +104,8 @@ def main(sock_fd, parent_pid):
             orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
             if spare.could_not_unshare:
                 unshare = False  # later spares leave the namespaces to the environment
+        if spare.pid and not spare.offered and spare.channel in readable:
+            spare.offer(sock)
         if sock not in readable:
             continue
         try:
@@ -105,8 +117,15 @@ def main(sock_fd, parent_pid):
             os._exit(0)
         message = json.loads(data)
         if message["op"] == "fork":
-            pid = spare.hand_over(data, fds) if spare.pid and spare.fits(message["spec"], fds) else None
+            usable = spare.pid and not spare.offered and spare.fits(message["spec"], fds)
+            used, channel = spare, None
+            pid = None
+            if usable:
+                pid, channel = spare.hand_over(data, fds)
             if pid is None:
+                if channel is not None:
+                    channel.close()  # a dead spare's: not for the child below
+                    channel = None
                 pid = os.fork()
                 if pid == 0:
                     _become_environment(message["spec"], fds, (sock, wake_r, wake_w))
@@ -114,6 +133,15 @@ def main(sock_fd, parent_pid):
             for fd in fds:
                 os.close(fd)
             send({"op": "forked", "id": message["id"], "pid": pid})
+            used.close_channel(channel)
+            if spare.pid is None:
+                spare = _fork_spare(sock, wake_r, wake_w, unshare)
+        elif message["op"] == "took":
+            # The test process handed its request to the spare it was offered.
+            if message["pid"] == spare.pid:
+                children.add(spare.pid)
+                spare.channel.close()
+                spare.pid = spare.channel = None
             if spare.pid is None:
                 spare = _fork_spare(sock, wake_r, wake_w, unshare)
         elif message["op"] == "kill":
@@ -130,6 +158,25 @@ class _Spare:
         self.unshared = unshared
         #: Set when it died because it could not make them.
         self.could_not_unshare = False
+        #: Offered to the test process, which may hand it a request directly from then on.
+        self.offered = False
+
+    def offer(self, sock):
+        """The spare says it is ready: give the test process a socket to it, so that a cold
+        start reaches it without waking the zygote (``offered``: the zygote hands it
+        nothing from then on). A spare that died instead is left to ``_reap``."""
+        self.offered = True
+        try:
+            ready = self.channel.recv(16)
+        except OSError:
+            ready = b""
+        if ready != b"ready":
+            return
+        message = json.dumps({"op": "spare", "pid": self.pid, "unshared": self.unshared}).encode()
+        try:
+            socket.send_fds(sock, [message], [self.channel.fileno()])
+        except OSError:
+            pass  # the test process is gone: the loop ends on its socket
 
     def fits(self, spec, fds):
         """Whether this spare can become the environment ``spec`` asks for.
@@ -143,15 +190,28 @@ class _Spare:
         return spec["sandbox"]["mode"] == "namespace" and len(fds) == 3
 
     def hand_over(self, data, fds):
-        """Give the spare a ``fork`` request; return its pid, or None when it is gone."""
+        """Give the spare a ``fork`` request; return its pid (None when it is gone) and its
+        socket, which the caller closes with ``close_channel`` once it has answered."""
         pid, channel = self.pid, self.channel
         self.pid = self.channel = None
         try:
             socket.send_fds(channel, [data], fds)
         except OSError:
             pid = None  # it died; its exit is reaped (and ignored) like any spare's
-        channel.close()
-        return pid
+        return pid, channel
+
+    def close_channel(self, channel):
+        """Close a spare's socket after reading its "ready" (unless ``offer`` did): a socket
+        closed with a message unread resets the other end, which then cannot read the
+        request waiting for it. The spare always says "ready" before it reads."""
+        if not self.offered and channel is not None:
+            channel.settimeout(_READY_TIMEOUT)
+            try:
+                channel.recv(16)
+            except OSError:
+                pass
+        if channel is not None:
+            channel.close()
 
 
 def _fork_spare(sock, wake_r, wake_w, unshare):
@@ -179,6 +239,11 @@ def _wait_as_spare(channel, zygote, unshare):
             linux.unshare_sandbox()
         except OSError:
             os._exit(_SPARE_CANNOT_UNSHARE)
+    bootstrap.prepare_spare()
+    try:
+        channel.send(b"ready")
+    except OSError:
+        pass  # the zygote is gone: the receive below sees it
     try:
         data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 16)
     except OSError:
@@ -316,6 +381,14 @@ def _reap(children, send, spare):
         if pid == 0:
             break
         if pid == spare.pid:
+            if spare.offered:
+                # The test process may have handed it a request already (its "took"
+                # not read yet): then it is an environment that ended.
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except OSError:
+                    pass
+                send({"op": "exited", "pid": pid, "status": status})
             # A spare that died before any request: the next request forks.
             spare.channel.close()
             spare.pid = spare.channel = None

@@ -93,6 +93,9 @@ class Zygote:
         self._stopped = False
         #: Environments forked by the running zygote process and not reported exited yet.
         self._children: set = set()
+        #: The spare the zygote offered: ``(pid, unshared, socket to it)``, or None.
+        self._spare: Optional[tuple] = None
+        self._spare_lock = threading.Lock()
         self.pid: Optional[int] = None
         #: "" when environments get private namespaces, else why they cannot.
         self.namespace_problem = ""
@@ -128,6 +131,7 @@ class Zygote:
             _wait_or_kill(self._process, 1.0)
         if self._sock is not None:
             self._sock.close()
+        self._drop_spare()
         self._thread = self._process = self._sock = None
         self.pid = None
         with self._exit_changed:
@@ -184,16 +188,28 @@ class Zygote:
             self._replies.put({"op": "gone", "error": "the zygote exited"})
 
     def _read_messages(self, sock: socket.socket) -> None:
+        import socket
+
         while True:
             try:
-                data = sock.recv(1 << 16)
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
             except OSError:
                 return
             if not data:
+                for fd in fds:
+                    os.close(fd)
                 return
             message = json.loads(data)
+            if message["op"] == "spare":
+                channel = socket.socket(fileno=fds[0]) if len(fds) == 1 else None
+                self._drop_spare((message["pid"], message["unshared"], channel) if channel else None)
+                continue
+            for fd in fds:
+                os.close(fd)
             if message["op"] == "exited":
                 with self._exit_changed:
+                    if message["pid"] not in self._children:
+                        continue  # an offered spare that died before anyone took it
                     self._children.discard(message["pid"])
                     self._exits[message["pid"]] = message["status"]
                     self._exit_changed.notify_all()
@@ -224,6 +240,7 @@ class Zygote:
         thread.join(timeout)
         if sock is not None:
             sock.close()
+        self._drop_spare()
 
     @property
     def running(self) -> bool:
@@ -251,6 +268,9 @@ class Zygote:
         import socket  # see the module docstring
 
         self.start()
+        pid = self._hand_to_spare(spec, fds)
+        if pid is not None:
+            return pid
         with self._request_lock:
             request_id = next(self._ids)
             payload = json.dumps({"op": "fork", "id": request_id, "spec": spec}).encode()
@@ -264,6 +284,44 @@ class Zygote:
         if reply.get("op") != "forked" or reply.get("id") != request_id:
             raise ZygoteError(f"the zygote could not fork: {reply}")
         return reply["pid"]
+
+    def _hand_to_spare(self, spec: dict, fds: Sequence[int]) -> Optional[int]:
+        """Send the request to the spare the zygote offered, when there is one that fits;
+        return its pid, or None (then the zygote is asked)."""
+        import socket  # see the module docstring
+
+        with self._spare_lock:
+            spare = self._spare
+            if spare is None:
+                return None
+            pid, unshared, channel = spare
+            # One that has made its namespaces serves only a new namespace sandbox
+            # (not a reset environment rejoining its old one: the fds after the pipes).
+            if unshared and (spec["sandbox"]["mode"] != "namespace" or len(fds) != 3):
+                return None
+            self._spare = None
+        with self._exit_changed:
+            self._children.add(pid)
+        try:
+            payload = json.dumps({"op": "fork", "id": 0, "spec": spec}).encode()
+            socket.send_fds(channel, [payload], list(fds))
+        except OSError:
+            with self._exit_changed:
+                self._children.discard(pid)
+            return None  # it died: its exit is the zygote's business
+        finally:
+            channel.close()
+        try:
+            self._sock.send(json.dumps({"op": "took", "pid": pid}).encode())
+        except (OSError, AttributeError):
+            pass  # the zygote is gone, and the environment with it: its pipes say so
+        return pid
+
+    def _drop_spare(self, replacement: Optional[tuple] = None) -> None:
+        with self._spare_lock:
+            spare, self._spare = self._spare, replacement
+        if spare is not None:
+            spare[2].close()
 
     def _await_fork(self) -> dict:
         import queue  # see the module docstring
