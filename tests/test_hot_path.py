@@ -79,7 +79,7 @@ def test_a_slow_answer_stops_the_polling(tmp_path, monkeypatch):
         sim.invoke("sleepy", 0).raise_for_error()
         sim.invoke("sleepy", 0).raise_for_error()
         env = sim.environments("sleepy")[0]
-        assert env._answered_quickly
+        env._answered_quickly, env._spin_pause = True, 0  # as after quick answers on a calm machine
         sim.invoke("sleepy", 0.3).raise_for_error()  # longer than the polling budget
         assert not env._answered_quickly
         assert env._spin_pause == _environment._SPIN_PAUSE  # the poll ran out: a pause follows
@@ -171,3 +171,19 @@ def test_the_context_reads_the_function_variables_as_os_environ_get_does(monkeyp
     # A handler may replace os.environ with a plain mapping: that is what is read then.
     monkeypatch.setattr(os, "environ", {"AWS_LAMBDA_FUNCTION_NAME": "replaced"})
     assert LambdaContext("id", None, None, 0, "arn").function_name == "replaced"
+
+
+def test_large_events_and_results_cross_enlarged_pipes_whole(tmp_path):
+    (tmp_path / "app.py").write_text(
+        "def handler(event, context):\n    return {'echo': event, 'more': 'y' * event['extra']}\n"
+    )
+    with LambdaSim() as sim:
+        sim.create_function("big", handler="app.handler", code=str(tmp_path), timeout=30)
+        small = sim.invoke("big", {"data": "", "extra": 10})
+        env = sim.environments("big")[0]
+        assert small.ok and not env._large_pipes
+        for size in (70_000, 1_000_000, 3_000_000):  # the response stays under 6 MB
+            event = {"data": "x" * size, "extra": size // 2}
+            result = sim.invoke("big", event)
+            assert result.payload == {"echo": event, "more": "y" * (size // 2)}
+        assert env._large_pipes

@@ -170,9 +170,11 @@ def _serve(commands, control, handler, utf8, spin=None):
     next_command.register(commands, select.POLLIN)
     commands = open(commands, "rb", buffering=1 << 16)
     pause = 0  # commands left without polling since a poll ran out
+    first = True  # the poll for the invoke that follows init: a miss there pauses nothing
     while True:
-        if spin and not _poll_briefly(next_command, spin):
+        if spin and not _poll_briefly(next_command, spin) and not first:
             pause = _SPIN_PAUSE
+        first = False
         try:
             header, body = protocol.read_frame(commands)
         except EOFError:

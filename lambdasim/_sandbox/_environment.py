@@ -139,6 +139,9 @@ class ExecutionEnvironment:
         #: Invokes left without polling since a poll ran out with no answer (the
         #: runtime was not running beside us: on this CPU, or slow this once).
         self._spin_pause = 0
+        #: Whether the command and reply pipes were enlarged for a large event or result:
+        #: through a 64 KiB pipe, a 1 MB payload takes 16 hand-overs between the processes.
+        self._large_pipes = False
 
     # --- inspection ---------------------------------------------------------
 
@@ -226,6 +229,7 @@ class ExecutionEnvironment:
             for fd in theirs:
                 os.close(fd)
         self._command_fd, self._reply_fd, self._log_fd = command_w, reply_r, log_r
+        self._large_pipes = False
         self._frames = FrameReader()
         self._poller = select.poll()
         self._poller.register(reply_r, select.POLLIN)
@@ -235,7 +239,6 @@ class ExecutionEnvironment:
         reply = self._await(deadline, started)
         if reply.outcome is Outcome.READY:
             self.initialized = True
-            self._answered_quickly = True  # poll for the first answer, until it is known slow
         elif reply.outcome is Outcome.INIT_ERROR:
             # The runtime exits after reporting an init error, as Lambda's does.
             self._discard_process(wait=True)
@@ -261,6 +264,8 @@ class ExecutionEnvironment:
             # Invokes come back to back from one thread: the runtime polls for the
             # next one after it answers, as this process polls for the answer.
             header["spin"] = self._spin
+        if len(body) > _READ_SIZE and not self._large_pipes:
+            self._enlarge_pipes()
         try:
             write_all(self._command_fd, pack(header, body))
         except OSError:
@@ -276,6 +281,12 @@ class ExecutionEnvironment:
             # could run while idle, and stopping costs ~20 µs per invoke.
             self._freeze()
         return reply
+
+    def _enlarge_pipes(self) -> None:
+        self._large_pipes = True
+        for fd in (self._command_fd, self._reply_fd):
+            if fd is not None:
+                _enlarge_pipe(fd)
 
     def _freeze(self) -> None:
         # The whole group: child processes the handler left running stop too. The
@@ -371,10 +382,13 @@ class ExecutionEnvironment:
                         log_open = False
                     continue
                 # The reply pipe, or (custom runtimes) the Runtime API's frame pipe.
-                data = os.read(fd, self._frames.wanted())
+                wanted = self._frames.wanted()
+                data = os.read(fd, wanted)
                 if not data:
                     return self._died(output, started, log_open)
                 self._frames.feed(data)
+                if wanted > _READ_SIZE and not self._large_pipes:
+                    self._enlarge_pipes()  # a large answer is on its way
 
     def _adopt_namespaces(self) -> None:
         """Hold the new sandbox's namespaces open; the runtime waits for this before it imports the function.
