@@ -7,7 +7,7 @@ import random
 import threading
 import warnings
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional
 
 import attrs
 
@@ -172,80 +172,84 @@ class LambdaSim:
     # made once, under the lock; one made after close() is made stopped, and close()
     # ends those that were made.
 
+    def _subsystem(self, attribute: str, build: Callable[[], Any]) -> Any:
+        """What ``attribute`` holds, made by ``build`` under the lock the first time."""
+        made = getattr(self, attribute)
+        if made is None:
+            with self._lock:
+                made = getattr(self, attribute)
+                if made is None:
+                    made = build()
+                    setattr(self, attribute, made)
+        return made
+
     @property
     def _async(self) -> AsyncQueue:
         """Event invokes: the queue, its dispatcher, event invoke configs and the target sinks."""
-        if self._async_queue is None:
-            from ._async_queue import AsyncQueue
+        return self._subsystem("_async_queue", self._make_async_queue)
 
-            with self._lock:
-                if self._async_queue is None:
-                    queue = AsyncQueue(self, self._async_dispatch)
-                    if self.aws_endpoint_url is not None:
-                        # Dead-letter queues and destinations that are SQS queues or SNS topics
-                        # get their messages at the endpoint too, so the test reads them with boto3.
-                        queue.sinks.forward = self._forward_delivery
-                    if self._closed:
-                        queue.stop()
-                    self._async_queue = queue
-        return self._async_queue
+    def _make_async_queue(self) -> AsyncQueue:
+        from ._async_queue import AsyncQueue
+
+        queue = AsyncQueue(self, self._async_dispatch)
+        if self.aws_endpoint_url is not None:
+            # Dead-letter queues and destinations that are SQS queues or SNS topics
+            # get their messages at the endpoint too, so the test reads them with boto3.
+            queue.sinks.forward = self._forward_delivery
+        if self._closed:
+            queue.stop()
+        return queue
 
     @property
     def _event_sources(self) -> EventSourceMappings:
         """Event source mappings and their poller (started by the first mapping)."""
-        if self._event_source_mappings is None:
-            from ._esm import EventSourceMappings
+        return self._subsystem("_event_source_mappings", self._make_event_sources)
 
-            with self._lock:
-                if self._event_source_mappings is None:
-                    mappings = EventSourceMappings(
-                        region=self.region, account=self.account_id, resolve_function=self._function_arn,
-                        invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
-                        background=self._event_source_polling == "background",
-                    )
-                    if self._closed:
-                        mappings.stop()
-                    self._event_source_mappings = mappings
-        return self._event_source_mappings
+    def _make_event_sources(self) -> EventSourceMappings:
+        from ._esm import EventSourceMappings
+
+        mappings = EventSourceMappings(
+            region=self.region, account=self.account_id, resolve_function=self._function_arn,
+            invoke=lambda arn, event: self.invoke(arn, event), client=self._aws_client,
+            background=self._event_source_polling == "background",
+        )
+        if self._closed:
+            mappings.stop()
+        return mappings
 
     @property
     def _layers(self) -> LayerRegistry:
         """The layer versions published here."""
-        if self._layer_registry is None:
-            from ._layers import LayerRegistry
+        return self._subsystem("_layer_registry", self._make_layers)
 
-            with self._lock:
-                if self._layer_registry is None:
-                    self._layer_registry = LayerRegistry(
-                        region=self.region, account_id=self.account_id,
-                        extract_to=os.path.join(self._workdir, "layers"),
-                    )
-        return self._layer_registry
+    def _make_layers(self) -> LayerRegistry:
+        from ._layers import LayerRegistry
+
+        return LayerRegistry(
+            region=self.region, account_id=self.account_id, extract_to=os.path.join(self._workdir, "layers")
+        )
 
     @property
     def _roles(self) -> RoleRegistry:
         """The roles registered with ``register_role``."""
-        if self._role_registry is None:
-            from ._roles import RoleRegistry
+        return self._subsystem("_role_registry", self._make_roles)
 
-            with self._lock:
-                if self._role_registry is None:
-                    self._role_registry = RoleRegistry(account_id=self.account_id)
-        return self._role_registry
+    def _make_roles(self) -> RoleRegistry:
+        from ._roles import RoleRegistry
+
+        return RoleRegistry(account_id=self.account_id)
 
     @property
     def _inline_environments(self) -> InlineEnvironments:
         """Makes the inline environments (debug mode) of this simulator."""
-        if self._inline_factory is None:
-            from ._inline import InlineEnvironments
+        return self._subsystem("_inline_factory", self._make_inline_environments)
 
-            with self._lock:
-                if self._inline_factory is None:
-                    self._inline_factory = InlineEnvironments(
-                        region=self.region, workdir=self._workdir, passthrough_env=self._passthrough_env,
-                        factory=self._factory,
-                    )
-        return self._inline_factory
+    def _make_inline_environments(self) -> InlineEnvironments:
+        from ._inline import InlineEnvironments
+
+        return InlineEnvironments(
+            region=self.region, workdir=self._workdir, passthrough_env=self._passthrough_env, factory=self._factory
+        )
 
     # --- lifecycle ----------------------------------------------------------
 
