@@ -49,6 +49,7 @@ def test_a_cold_start_runs_in_the_spare_and_a_new_spare_follows():
         sim.create_function("first", handler="app.echo", code=BASIC)
         sim.invoke("first", {}).raise_for_error()
         spare = _spare(sim)
+        assert _offered(sim._zygote) == spare  # offered: the zygote hands it nothing itself
         sim.create_function("second", handler="app.echo", code=BASIC)
         result = sim.invoke("second", {"n": 1})
         assert result.cold_start and result.ok
@@ -188,3 +189,26 @@ def test_an_offered_spare_that_died_is_skipped():
         result = sim.invoke("second", {"n": 3})
         assert result.cold_start and result.payload == {"n": 3}
         assert sim.environments("second")[0].pid != offered
+
+
+def test_the_spare_prepares_without_changing_what_the_environment_will_see():
+    # Coverage reads its variables after the request (docs/pytest.md): a spare that
+    # emptied os.environ ahead of time lost them.
+    import logging
+
+    from lambdasim._runtime import bootstrap
+
+    environ, handlers = dict(os.environ), list(logging.getLogger().handlers)
+    bootstrap.prepare_spare()
+    assert dict(os.environ) == environ
+    assert logging.getLogger().handlers == handlers
+
+
+def test_a_handler_that_removes_select_poll_at_import_still_runs(tmp_path):
+    (tmp_path / "app.py").write_text(
+        "import select\ndel select.poll  # as eventlet's monkey_patch() does\n"
+        "def handler(event, context):\n    return event\n"
+    )
+    with LambdaSim() as sim:
+        sim.create_function("patched", handler="app.handler", code=str(tmp_path))
+        assert [sim.invoke("patched", {"n": n}).payload for n in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]

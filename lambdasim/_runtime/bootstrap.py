@@ -19,6 +19,7 @@ from . import context as lambda_context
 from . import custom, errors, linux, logs, marshal, protocol
 
 _ASCII_RUNTIMES = ("python3.9", "python3.10", "python3.11")
+_poll, _POLLIN = select.poll, select.POLLIN
 _RESULT_HEAD = b'{"op":"result","maxrss_kb":%d}'
 _RAW_RESULT_HEAD = b'{"op":"result","maxrss_kb":%d,"raw":true}'
 
@@ -166,8 +167,8 @@ def _take_environment(spec):
 def _serve(commands, control, handler, utf8, spin=None):
     encode_result = marshal.encode_result
     ensure_ascii = not utf8
-    next_command = select.poll()
-    next_command.register(commands, select.POLLIN)
+    next_command = _poll()  # bound at import: a handler may patch select (eventlet removes poll)
+    next_command.register(commands, _POLLIN)
     commands = open(commands, "rb", buffering=1 << 16)
     pause = 0  # commands left without polling since a poll ran out
     first = True  # the poll for the invoke that follows init: a miss there pauses nothing
@@ -257,19 +258,23 @@ def prepare_spare():
     start that no spec changes, paid ahead of the cold start.
 
     In a fresh fork, the first run of each piece of code and the first change to the
-    C environment block are copy-on-write faults: clearing the environment variables
+    C environment block are copy-on-write faults: changing the environment variables
     and setting up logging once cost ~0.5 ms more there than the second time. Nothing
-    is kept but the empty environment, which the spec's variables replace anyway.
+    is kept: the variables stay as they are (coverage reads its own after the
+    request), the logging handler is removed. A failure here is the environment's
+    business no more than the spare's: it is ignored.
     """
     import io
     import logging
 
-    os.environ.clear()
-    os.environ.update({"_LAMBDASIM_SPARE": "1"})
-    del os.environ["_LAMBDASIM_SPARE"]
-    handler = logs.setup_logging("Text", None, stream=io.StringIO())
-    logging.getLogger().removeHandler(handler)
-    importlib.util.find_spec("_lambdasim_spare_probe")  # the import system's search, once
+    try:
+        os.environ.update({"_LAMBDASIM_SPARE": "1"})
+        del os.environ["_LAMBDASIM_SPARE"]
+        handler = logs.setup_logging("Text", None, stream=io.StringIO())
+        logging.getLogger().removeHandler(handler)
+        importlib.util.find_spec("_lambdasim_spare_probe")  # the import system's search, once
+    except Exception:  # noqa: BLE001 - a warm-up only
+        pass
 
 
 def _send_error(control, doc, ensure_ascii, log):

@@ -392,7 +392,10 @@ def _reap(children, send, spare):
             # A spare that died before any request: the next request forks.
             spare.channel.close()
             spare.pid = spare.channel = None
-            spare.could_not_unshare = os.WIFEXITED(status) and os.WEXITSTATUS(status) == _SPARE_CANNOT_UNSHARE
+            # (An offered spare had made its namespaces: its exit code is a handler's.)
+            spare.could_not_unshare = (
+                not spare.offered and os.WIFEXITED(status) and os.WEXITSTATUS(status) == _SPARE_CANNOT_UNSHARE
+            )
             continue
         if pid in children:
             children.discard(pid)

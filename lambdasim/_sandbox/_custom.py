@@ -31,6 +31,10 @@ INIT_ERROR_EXIT_SECONDS = 1.0
 class CustomRuntimeEnvironment(ExecutionEnvironment):
     """An environment running a ``bootstrap`` executable against a Runtime API server."""
 
+    #: The bootstrap may print after it posted its answer, and the answer comes from
+    #: the Runtime API's thread: the log pipe is always read to its end.
+    _output_precedes_answer = False
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._api: Optional[RuntimeApiServer] = None

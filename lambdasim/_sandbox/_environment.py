@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import enum
 import functools
+import math
 import os
 import select
 import signal
@@ -40,6 +41,8 @@ LOG_LIMIT = 16 << 20
 #: sleeping process from another CPU costs tens of microseconds on a VM: more than
 #: a quick handler's whole invoke. ``LAMBDASIM_SPIN_US`` changes it (0: never poll).
 SPIN_SECONDS = 0.0002
+#: The most ``LAMBDASIM_SPIN_US`` may ask for: polling is for quick answers.
+_SPIN_LIMIT_US = 10_000
 #: The environments the test process is waiting for now: it spins for one only.
 _waiting: set = set()
 #: How many invokes go without polling after a poll that ran out.
@@ -100,6 +103,12 @@ class ExecutionEnvironment:
 
     Not thread-safe by itself: its pool hands it to one invoking thread at a time.
     """
+
+    #: The runtime writes all of a phase's output before its answer, on the reply
+    #: pipe registered before the log pipe: when the poll that saw the answer saw no
+    #: output, none is left. Not so for custom runtimes, whose answers come from
+    #: another writer (the Runtime API's thread).
+    _output_precedes_answer = True
 
     def __init__(
         self, *, zygote: Zygote, spec: dict, sandbox: Sandbox, function_name: str, version: str,
@@ -347,7 +356,7 @@ class ExecutionEnvironment:
                     continue
                 outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
-                if log_open and log_waiting:
+                if log_open and (log_waiting or not self._output_precedes_answer):
                     _drain(log_fd, self._log_poller, output)
                 return Reply(outcome, header, body, output.text(), seconds)
             now = _clock.monotonic()
@@ -491,9 +500,14 @@ def spin_seconds() -> float:
     setting = os.environ.get("LAMBDASIM_SPIN_US")
     if setting is not None:
         try:
-            return max(0.0, float(setting) / 1e6)
+            microseconds = float(setting)
         except ValueError:
-            raise ValueError(f"LAMBDASIM_SPIN_US must be microseconds (got {setting!r})") from None
+            microseconds = math.nan
+        if not 0 <= microseconds <= _SPIN_LIMIT_US:
+            raise ValueError(
+                f"LAMBDASIM_SPIN_US must be microseconds from 0 to {_SPIN_LIMIT_US} (got {setting!r})"
+            )
+        return microseconds / 1e6
     return SPIN_SECONDS if _cpus_available() >= 2 else 0.0
 
 

@@ -192,7 +192,7 @@ class Zygote:
 
         while True:
             try:
-                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4)
+                data, fds, _, _ = socket.recv_fds(sock, 1 << 16, 4, socket.MSG_CMSG_CLOEXEC)
             except OSError:
                 return
             if not data:
@@ -308,6 +308,7 @@ class Zygote:
         except OSError:
             with self._exit_changed:
                 self._children.discard(pid)
+                self._exits.pop(pid, None)
             return None  # it died: its exit is the zygote's business
         finally:
             channel.close()
