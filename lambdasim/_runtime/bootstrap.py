@@ -247,8 +247,9 @@ def _poll_briefly(poller, seconds, _clock=time.clock_gettime, _monotonic=time.CL
     return False
 
 
-#: A bound on the polls of one wait, whatever the clock does (about 1 ms of polling).
-_MAX_POLLS = 2000
+#: A bound on the polls of one wait, whatever the clock does (about 10 ms of polling,
+#: the most ``LAMBDASIM_SPIN_US`` allows).
+_MAX_POLLS = 20_000
 #: How many commands are read without polling after a poll that ran out.
 _SPIN_PAUSE = 64
 
