@@ -107,7 +107,9 @@ def test_import_lambdasim_loads_only_the_exceptions():
 def test_importing_the_simulator_loads_its_core_only():
     loaded = loaded_by("from lambdasim import LambdaSim")
     assert "lambdasim._service" in loaded
-    assert loaded_any(loaded, OPTIONAL + HEAVY_STDLIB) == []
+    # What attrs loads itself is not lambdasim's doing (on Python 3.9 and 3.10 its
+    # use of platform imports subprocess).
+    assert loaded_any(loaded - loaded_by("import attrs"), OPTIONAL + HEAVY_STDLIB) == []
 
 
 def test_a_simulator_that_ran_a_function_has_not_loaded_the_optional_parts(tmp_path):
