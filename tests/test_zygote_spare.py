@@ -3,6 +3,7 @@
 import os
 import shutil
 import signal
+import sys
 import threading
 from time import monotonic
 
@@ -199,9 +200,14 @@ def test_the_spare_prepares_without_changing_what_the_environment_will_see():
     from lambdasim._runtime import bootstrap
 
     environ, handlers = dict(os.environ), list(logging.getLogger().handlers)
+    path, finder = list(sys.path), sys.path_importer_cache.get(bootstrap._REHEARSAL_DIR)
+    bootstrap._rehearse()  # what prepare_spare runs, with its errors not swallowed
     bootstrap.prepare_spare()
     assert dict(os.environ) == environ
     assert logging.getLogger().handlers == handlers
+    assert sys.path == path
+    assert "_rehearsal" not in sys.modules
+    assert sys.path_importer_cache.get(bootstrap._REHEARSAL_DIR) is finder
 
 
 def test_a_handler_that_removes_select_poll_at_import_still_runs(tmp_path):

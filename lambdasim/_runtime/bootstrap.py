@@ -7,6 +7,7 @@ frames one at a time until the test process closes the channel.
 """
 
 import hashlib
+import importlib
 import importlib.util
 import os
 import random
@@ -254,28 +255,100 @@ _MAX_POLLS = 20_000
 _SPIN_PAUSE = 64
 
 
-def prepare_spare():
-    """What a spare does while it waits for a request: the parts of an environment's
-    start that no spec changes, paid ahead of the cold start.
+def prepare_spare(interrupted=None):
+    """What a spare does while it waits for a request: a rehearsal of an environment's
+    start and first invoke, on stand-in data, paid ahead of the cold start.
 
-    In a fresh fork, the first run of each piece of code and the first change to the
-    C environment block are copy-on-write faults: changing the environment variables
-    and setting up logging once cost ~0.5 ms more there than the second time. Nothing
-    is kept: the variables stay as they are (coverage reads its own after the
-    request), the logging handler is removed. A failure here is the environment's
+    In a fresh fork, the first write to each page the parent left (and Python writes
+    to every object it touches: reference counts) is a copy-on-write fault, and the
+    first run of each piece of code misses every cache: decoding the request, taking
+    the environment variables, setting up logging, importing the handler and running
+    the first invoke cost about twice as much the first time as the second. The
+    rehearsal takes those faults now. Nothing of it is kept: the stand-in variables
+    are removed (the zygote's stay: coverage reads them after the request), the
+    logging handler is removed, the stand-in module is forgotten.
+
+    ``interrupted()`` is asked before each step: once a request is waiting, the rest
+    of the rehearsal would only delay it. A failure here is the environment's
     business no more than the spare's: it is ignored.
     """
+    for step in _REHEARSAL:
+        if interrupted is not None and interrupted():
+            return
+        try:
+            step()
+        except Exception:  # noqa: BLE001 - a warm-up only
+            pass
+
+
+def _rehearse():
+    """The whole rehearsal, its errors raised (for the tests)."""
+    for step in _REHEARSAL:
+        step()
+
+
+#: The stand-in handler module's directory and name (``_rehearsal.py`` beside this file).
+_REHEARSAL_DIR = os.path.dirname(os.path.abspath(__file__))
+_REHEARSAL_MODULE = "_rehearsal"
+_STAND_IN_VARIABLES = tuple("_LAMBDASIM_SPARE_%02d" % index for index in range(24))
+
+
+def _rehearse_request():
+    import json
+
+    json.loads(json.dumps({"op": "fork", "id": 0, "spec": {
+        "handler": "app.handler", "runtime": "python3.12", "task_root": _REHEARSAL_DIR,
+        "env": dict.fromkeys(_STAND_IN_VARIABLES, "x" * 40), "sys_path": [_REHEARSAL_DIR] * 4,
+        "sandbox": {"mode": "namespace", "tmp_size_mb": 512, "binds": [], "layers": []},
+    }}).encode())
+
+
+def _rehearse_environment():
+    try:
+        os.environ.update(dict.fromkeys(_STAND_IN_VARIABLES, "x" * 40))
+    finally:
+        for name in _STAND_IN_VARIABLES:
+            os.environ.pop(name, None)
+
+
+def _rehearse_logging():
     import io
     import logging
 
+    handler = logs.setup_logging("Text", None, stream=io.StringIO())
     try:
-        os.environ.update({"_LAMBDASIM_SPARE": "1"})
-        del os.environ["_LAMBDASIM_SPARE"]
-        handler = logs.setup_logging("Text", None, stream=io.StringIO())
+        handler.handle(logging.LogRecord("rehearsal", logging.INFO, __file__, 0, "%s", ("m",), None))
+    finally:
         logging.getLogger().removeHandler(handler)
-        importlib.util.find_spec("_lambdasim_spare_probe")  # the import system's search, once
-    except Exception:  # noqa: BLE001 - a warm-up only
-        pass
+
+
+def _rehearse_import():
+    importlib.util.find_spec("_lambdasim_spare_probe")  # the search along sys.path, once
+    finder = sys.path_importer_cache.pop(_REHEARSAL_DIR, None)  # the runtime package's own
+    sys.path.insert(0, _REHEARSAL_DIR)
+    try:
+        importlib.import_module(_REHEARSAL_MODULE)
+    finally:
+        sys.path.remove(_REHEARSAL_DIR)
+        sys.modules.pop(_REHEARSAL_MODULE, None)
+        if finder is None:
+            sys.path_importer_cache.pop(_REHEARSAL_DIR, None)
+        else:
+            sys.path_importer_cache[_REHEARSAL_DIR] = finder
+
+
+def _rehearse_invoke():
+    context = lambda_context.LambdaContext("rehearsal", None, None, 0, "arn:aws:lambda:::function:rehearsal")
+    event = marshal.decode_event(b'{"key": [1, 2.5, "value", null, true]}')
+    result = {"event": event, "function": context.function_name}
+    protocol.pack_encoded(_RESULT_HEAD % _max_rss_kb(), marshal.encode_result(result, ensure_ascii=True))
+    logs.set_request_id("rehearsal")
+    logs.set_request_id("")
+    _unsampled_trace(None)  # seeds this environment's trace ids
+    _background_work()
+
+
+_REHEARSAL = (_rehearse_request, _rehearse_environment, _rehearse_logging, _rehearse_import, _rehearse_invoke)
 
 
 def _send_error(control, doc, ensure_ascii, log):

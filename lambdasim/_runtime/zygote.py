@@ -242,11 +242,14 @@ def _wait_as_spare(channel, zygote, unshare):
             linux.unshare_sandbox()
         except OSError:
             os._exit(_SPARE_CANNOT_UNSHARE)
-    bootstrap.prepare_spare()
     try:
         channel.send(b"ready")
     except OSError:
         pass  # the zygote is gone: the receive below sees it
+    # Offered from here on: the rehearsal stops as soon as a request is waiting.
+    waiting = select.poll()
+    waiting.register(channel, select.POLLIN)
+    bootstrap.prepare_spare(lambda: bool(waiting.poll(0)))
     try:
         data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 16)
     except OSError:
