@@ -46,6 +46,8 @@ def rows(floors, figures):
          "framed pipe round trip", framed, sleeping["median"] / framed),
         ("cold_start", "cold start, median", cold["median"], "ms",
          "fork from warm zygote", fork, cold["median"] / fork),
+        ("cold_start_back_to_back", "cold starts back to back", figures["cold_start_back_to_back_ms"]["median"],
+         "ms", "fork from warm zygote", fork, figures["cold_start_back_to_back_ms"]["median"] / fork),
         ("cold_start_after_retire", "cold start after retire", figures["cold_start_after_retire_ms"]["median"],
          "ms", "fork from warm zygote", fork, figures["cold_start_after_retire_ms"]["median"] / fork),
         ("lambda_local_vs_warm", "python-lambda-local call()", None if local is None else local["median"],

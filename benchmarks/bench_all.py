@@ -18,8 +18,12 @@ Rows, with their floors:
   to back (docs/performance.md); the floor sleeps. So the same figure with
   polling off (``LAMBDASIM_SPIN_US=0``) is a row of its own, against the same floor.
 - cold start: the first invoke of a fresh function (fork from the zygote,
-  private ``/tmp``, init, invoke), against forking a child from a pre-warmed
+  private ``/tmp``, init, invoke), 10 ms after the one before (a test's own code
+  between two tests' cold starts), against forking a child from a pre-warmed
   zygote-like process (same runtime modules loaded) that writes one byte back.
+  The same back to back (no pause: faster than the zygote makes spares) and right
+  after ``update_function_configuration`` retired the warm environment are rows
+  of their own.
 - python-lambda-local: its ``call()`` of the same handler and event, timed in a
   process of its own; compared with our warm invoke and our cold start. Skipped
   (row marked so) when ``pip install python-lambda-local`` has not been done:
@@ -487,6 +491,10 @@ def run(plan, progress=lambda text: None, lambda_local_python=None):
         figures["cold_start_after_retire_ms"] = summary(
             bench_invoke.measure_cold_start_after_retire(sim, *plan["cold"]), 1_000_000
         )
+        progress("cold starts back to back")
+        gc.collect()
+        back_to_back, _, _ = bench_invoke.measure_cold_start(sim, *plan["cold"], pause=0, prefix="back-to-back")
+        figures["cold_start_back_to_back_ms"] = summary(back_to_back, 1_000_000)
         progress("cold start")
         gc.collect()
         cold, init, sandbox = bench_invoke.measure_cold_start(sim, *plan["cold"])

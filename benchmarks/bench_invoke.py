@@ -22,7 +22,9 @@ Figures (each sample timed with ``time.perf_counter_ns``, after warm-up rounds):
   itself. Every sample uses a function of its own, all created before timing
   starts, and no environment ends while samples are taken (they all live until
   the simulator closes), so a sample is one fork + init + invoke and nothing
-  else. The Init Duration that REPORT shows is reported alongside.
+  else. Each sample starts 10 ms after the one before, as cold starts in a test
+  suite are apart (``bench_all.py`` also reports them back to back). The Init
+  Duration that REPORT shows is reported alongside.
 - cold start after retire: the same, but on one function whose warm environment
   ``update_function_configuration`` has just retired (closed, its exit awaited);
   what a test sees right after changing a function. The zygote may still be
@@ -278,13 +280,22 @@ def measure_warm_invoke(sim, warmup, count, name="noop"):
     return samples
 
 
-def measure_cold_start(sim, warmup, count):
-    names = [f"cold-{index}" for index in range(warmup + count)]
+#: The pause before each cold start of the ``cold start`` figure: what a test's own
+#: code takes between one test's cold start and the next (docs/performance.md).
+COLD_START_PAUSE = 0.010
+
+
+def measure_cold_start(sim, warmup, count, pause=COLD_START_PAUSE, prefix="cold"):
+    """Cold starts of fresh functions, each ``pause`` seconds after the one before
+    (0: back to back, which the zygote's spares cannot keep up with)."""
+    names = [f"{prefix}-{index}" for index in range(warmup + count)]
     for name in names:
         sim.create_function(name, handler="noop.handler", code=HANDLERS)
     clock = time.perf_counter_ns
     samples, init_durations = [], []
     for index, name in enumerate(names):
+        if pause:
+            time.sleep(pause)
         started = clock()
         result = sim.invoke(name, EVENT)
         elapsed = clock() - started

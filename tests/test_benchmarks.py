@@ -52,6 +52,7 @@ ROWS = {
     "warm_invoke_median",
     "warm_invoke_p99",
     "cold_start",
+    "cold_start_back_to_back",
     "cold_start_after_retire",
     "warm_invoke_sleeping",
     "lambda_local_vs_warm",

@@ -218,3 +218,60 @@ def test_a_handler_that_removes_select_poll_at_import_still_runs(tmp_path):
     with LambdaSim() as sim:
         sim.create_function("patched", handler="app.handler", code=str(tmp_path))
         assert [sim.invoke("patched", {"n": n}).payload for n in range(3)] == [{"n": 0}, {"n": 1}, {"n": 2}]
+
+
+def test_the_next_spare_is_made_only_once_the_cold_start_has_answered(tmp_path):
+    # Making a spare (fork, namespaces, rehearsal) takes CPU time: not while a cold
+    # start that took the last one runs. The handler waits for a file the test writes
+    # beside it (the code directory is seen live from the sandbox; /tmp is not).
+    gate = tmp_path / "gate"
+    (tmp_path / "app.py").write_text(
+        "import os, time\n"
+        "def handler(event, context):\n"
+        "    while not os.path.exists(os.path.join(os.environ['LAMBDA_TASK_ROOT'], 'gate')):\n"
+        "        time.sleep(0.005)\n"
+        "    return 'done'\n"
+    )
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        sim.create_function("gated", handler="app.handler", code=str(tmp_path), timeout=60)
+        results = []
+        invoking = threading.Thread(target=lambda: results.append(sim.invoke("gated", {})))
+        invoking.start()
+        try:
+            deadline = monotonic() + WAIT
+            while not sim.environments("gated") or sim.environments("gated")[0].pid is None:
+                assert monotonic() < deadline, "the cold start did not begin"
+                threading.Event().wait(0.005)
+            assert sim.environments("gated")[0].pid == offered
+            threading.Event().wait(0.2)
+            assert sim._zygote._spare is None  # none offered while the cold start runs
+            assert _spare_children(sim) == []  # and none made
+        finally:
+            gate.write_text("")
+            invoking.join(WAIT)
+        assert results[0].payload == "done" and results[0].cold_start
+        assert _offered(sim._zygote) not in (None, offered)
+
+
+def _spare_children(sim):
+    envs = {env.pid for name in ("first", "gated") for env in sim.environments(name)}
+    return [pid for pid in _children(sim._zygote.pid) if pid not in envs]
+
+
+def test_a_taken_spare_that_has_not_answered_yet_can_be_killed():
+    # The zygote hears that its offered spare was taken only at the first answer: a
+    # timeout before it (the kill goes through the zygote) must still end the process.
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        sim.create_function("stuck", handler="app.sleep", code=BASIC, timeout=1)
+        started = monotonic()
+        result = sim.invoke("stuck", {"seconds": 60})
+        assert result.function_error == "Unhandled" and "Task timed out" in result.payload["errorMessage"]
+        assert monotonic() - started < 30
+        assert sim.environments("stuck")[0].pid is None  # reset: the process is gone
+        assert _is_zombie_or_gone(offered)

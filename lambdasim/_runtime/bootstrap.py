@@ -233,6 +233,8 @@ def _serve(commands, control, handler, utf8, spin=None):
             head = _RAW_RESULT_HEAD if isinstance(result, bytes) else _RESULT_HEAD
             protocol.write_all(control, protocol.pack_encoded(head % _max_rss_kb(), payload))
         logs.set_request_id("")
+        if _first_answer_waiters:
+            _answered()
 
 
 def _poll_briefly(poller, seconds, _clock=time.clock_gettime, _monotonic=time.CLOCK_MONOTONIC):
@@ -351,6 +353,27 @@ def _rehearse_invoke():
 _REHEARSAL = (_rehearse_request, _rehearse_environment, _rehearse_logging, _rehearse_import, _rehearse_invoke)
 
 
+#: What closes once the first invoke is answered: a spare's socket to the zygote.
+_first_answer_waiters = []
+
+
+def close_after_first_answer(channel):
+    """Say ``answered`` on ``channel`` and close it once the first invoke is answered
+    (it closes at exit or exec if none is). Saying it, not only closing: a process
+    the handler forked may hold the socket open."""
+    _first_answer_waiters.append(channel)
+
+
+def _answered():
+    while _first_answer_waiters:
+        channel = _first_answer_waiters.pop()
+        try:
+            channel.send(b"answered")
+        except OSError:
+            pass
+        channel.close()
+
+
 def _send_error(control, doc, ensure_ascii, log):
     if log:
         try:
@@ -363,6 +386,8 @@ def _send_error(control, doc, ensure_ascii, log):
         reply["background"] = True
     protocol.write_frame(control, reply, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
     logs.set_request_id("")
+    if _first_answer_waiters:
+        _answered()
 
 
 def _flush():

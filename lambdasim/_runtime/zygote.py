@@ -4,7 +4,7 @@ Standard library only. The test process starts one zygote per interpreter and
 talks to it over a SOCK_SEQPACKET socket (fd given on the command line): one
 JSON message per packet, file descriptors passed alongside with SCM_RIGHTS.
 
-Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal); ``took`` (pid).
+Requests:  ``fork`` (spec + fds) -> ``forked``; ``kill`` (pid, signal).
 Events:    ``hello`` once at start, ``exited`` (pid, wait status) per child,
            ``spare`` (pid, unshared; its socket passed alongside).
 
@@ -19,10 +19,12 @@ forked ahead of time: a *spare*, waiting on a socket of its own. A ``fork``
 request hands the spec and fds to the spare, answers at once, and only then
 forks the next spare. Once a spare is ready it is also *offered* to the test
 process (``spare``, with a socket to it): the test process then sends a cold
-start's request to the spare itself and tells the zygote afterwards (``took``),
-so a cold start does not wait for the zygote to wake up (on a VM, waking an idle
-process costs a few hundred microseconds). An offered spare gets nothing from the
-zygote. A spare does nothing the request could change before it
+start's request to the spare itself, so a cold start does not wait for the zygote
+to wake up (on a VM, waking an idle process costs a few hundred microseconds). An
+offered spare gets nothing from the zygote. The zygote learns that it was taken
+when it says ``answered`` on that socket after its first answer (or it dies):
+only then is the next spare forked, so that making it does not take CPU time from
+the cold start. A spare does nothing the request could change before it
 gets its spec: it leaves the zygote's signal handling and sockets behind and
 waits; everything that depends on the spec (setpgid, sandbox, environment,
 init) runs after the handover, as in a child forked on request.
@@ -91,7 +93,7 @@ def main(sock_fd, parent_pid):
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
-        watched = [sock, wake_r] + ([spare.channel] if spare.pid and not spare.offered else [])
+        watched = [sock, wake_r] + ([spare.channel] if spare.pid else [])
         readable, _, _ = select.select(watched, [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
         if not readable and orphan_scan_due:
             orphan_scan_due = False
@@ -107,8 +109,16 @@ def main(sock_fd, parent_pid):
             orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
             if spare.could_not_unshare:
                 unshare = False  # later spares leave the namespaces to the environment
-        if spare.pid and not spare.offered and spare.channel in readable:
-            spare.offer(sock)
+        if spare.pid and spare.channel in readable:
+            if not spare.offered:
+                spare.offer(sock)
+            else:
+                # The offered spare says "answered" (or died): the test process handed
+                # it a request, and the cold start is over. Now the next spare.
+                children.add(spare.pid)
+                spare.channel.close()
+                spare.pid = spare.channel = None
+                spare = _fork_spare(sock, wake_r, wake_w, unshare)
         if sock not in readable:
             continue
         try:
@@ -139,16 +149,9 @@ def main(sock_fd, parent_pid):
             used.close_channel(channel)
             if spare.pid is None:
                 spare = _fork_spare(sock, wake_r, wake_w, unshare)
-        elif message["op"] == "took":
-            # The test process handed its request to the spare it was offered.
-            if message["pid"] == spare.pid:
-                children.add(spare.pid)
-                spare.channel.close()
-                spare.pid = spare.channel = None
-            if spare.pid is None:
-                spare = _fork_spare(sock, wake_r, wake_w, unshare)
         elif message["op"] == "kill":
-            _signal_group(message["pid"], message["signal"], children)
+            # An offered spare may be an environment already (its socket is not closed yet).
+            _signal_group(message["pid"], message["signal"], children | {spare.pid} if spare.offered else children)
 
 
 class _Spare:
@@ -254,9 +257,10 @@ def _wait_as_spare(channel, zygote, unshare):
         data, fds, _, _ = socket.recv_fds(channel, _MAX_MESSAGE, 16)
     except OSError:
         data, fds = b"", []
-    channel.close()
     if not data:
         os._exit(0)  # the zygote went away before it needed us
+    # Kept open until the first answer (see the module docstring).
+    bootstrap.close_after_first_answer(channel)
     spec = json.loads(data)["spec"]
     if unshare:
         spec["sandbox"]["unshared"] = True
@@ -388,8 +392,8 @@ def _reap(children, send, spare):
             break
         if pid == spare.pid:
             if spare.offered:
-                # The test process may have handed it a request already (its "took"
-                # not read yet): then it is an environment that ended.
+                # The test process may have handed it a request already (its socket
+                # not closed yet): then it is an environment that ended.
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:

@@ -312,10 +312,6 @@ class Zygote:
             return None  # it died: its exit is the zygote's business
         finally:
             channel.close()
-        try:
-            self._sock.send(json.dumps({"op": "took", "pid": pid}).encode())
-        except (OSError, AttributeError):
-            pass  # the zygote is gone, and the environment with it: its pipes say so
         return pid
 
     def _drop_spare(self, replacement: Optional[tuple] = None) -> None:
