@@ -317,11 +317,7 @@ def _rehearse_logging():
     import io
     import logging
 
-    handler = logs.setup_logging("Text", None, stream=io.StringIO())
-    try:
-        handler.handle(logging.LogRecord("rehearsal", logging.INFO, __file__, 0, "%s", ("m",), None))
-    finally:
-        logging.getLogger().removeHandler(handler)
+    logging.getLogger().removeHandler(logs.setup_logging("Text", None, stream=io.StringIO()))
 
 
 def _rehearse_import():
