@@ -7,6 +7,7 @@ import sys
 import threading
 from time import monotonic
 
+import pytest
 from conftest import BASIC
 
 from lambdasim import LambdaSim
@@ -275,3 +276,29 @@ def test_a_taken_spare_that_has_not_answered_yet_can_be_killed():
         assert monotonic() - started < 30
         assert sim.environments("stuck")[0].pid is None  # reset: the process is gone
         assert _is_zombie_or_gone(offered)
+
+
+def test_a_test_process_holding_over_1024_descriptors_still_gets_environments():
+    # The zygote's socket keeps its number from the test process: past 1024 (say, with
+    # hundreds of environments' pipes open) select() refused it and the zygote died.
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 1200
+    if hard != resource.RLIM_INFINITY and hard < wanted + 200:
+        pytest.skip(f"the descriptor limit ({hard}) leaves no room past 1024")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, wanted + 200), hard))
+    held = []
+    try:
+        while len(held) < wanted:
+            held.extend(os.pipe())
+        with LambdaSim() as sim:
+            sim.create_function("first", handler="app.echo", code=BASIC)
+            assert sim.invoke("first", {"n": 1}).payload == {"n": 1}
+            assert sim._zygote._sock.fileno() > 1024
+            sim.create_function("second", handler="app.echo", code=BASIC)
+            assert sim.invoke("second", {"n": 2}).payload == {"n": 2}
+    finally:
+        for fd in held:
+            os.close(fd)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

@@ -42,7 +42,7 @@ from . import bootstrap, linux
 _MAX_MESSAGE = 1 << 16
 #: The exit status of a spare whose namespaces could not be made.
 _SPARE_CANNOT_UNSHARE = 71
-_ORPHAN_SCAN_DELAY = 0.05
+_ORPHAN_SCAN_MS = 50
 #: How long the zygote waits for a spare it handed a request to to say "ready" (it
 #: says so before it reads anything; a spare that died says nothing).
 _READY_TIMEOUT = 5.0
@@ -93,8 +93,12 @@ def main(sock_fd, parent_pid):
     orphan_scan_due = False
     while True:
         # Looking for orphans reads all of /proc: do it when nothing is asked of us.
-        watched = [sock, wake_r] + ([spare.channel] if spare.pid else [])
-        readable, _, _ = select.select(watched, [], [], _ORPHAN_SCAN_DELAY if orphan_scan_due else None)
+        # poll, not select: the socket's number is the test process's, and it may hold
+        # more than select's 1024 descriptors.
+        watched = select.poll()
+        for fd in (sock.fileno(), wake_r) + ((spare.channel.fileno(),) if spare.pid else ()):
+            watched.register(fd, select.POLLIN)
+        readable = {fd for fd, _ in watched.poll(_ORPHAN_SCAN_MS if orphan_scan_due else None)}
         if not readable and orphan_scan_due:
             orphan_scan_due = False
             _kill_orphans(children | {spare.pid})
@@ -109,7 +113,7 @@ def main(sock_fd, parent_pid):
             orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
             if spare.could_not_unshare:
                 unshare = False  # later spares leave the namespaces to the environment
-        if spare.pid and spare.channel in readable:
+        if spare.pid and spare.channel.fileno() in readable:
             if not spare.offered:
                 spare.offer(sock)
             else:
@@ -119,7 +123,7 @@ def main(sock_fd, parent_pid):
                 spare.channel.close()
                 spare.pid = spare.channel = None
                 spare = _fork_spare(sock, wake_r, wake_w, unshare)
-        if sock not in readable:
+        if sock.fileno() not in readable:
             continue
         try:
             data, fds, _, _ = socket.recv_fds(sock, _MAX_MESSAGE, 16)
