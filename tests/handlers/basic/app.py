@@ -5,6 +5,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import time
 from collections import namedtuple
 
@@ -155,15 +156,21 @@ def ignore_sigterm_and_sleep(event, context):
 
 
 def stateful(event, context):
-    """Count invokes in a global, keep a note in /tmp, and sleep when asked."""
+    """Count invokes in a global, keep a note in /tmp, and sleep when asked.
+
+    The note's directory is ``tempfile.gettempdir()``: the private ``/tmp`` of a
+    real environment, and in inline mode (which has no private ``/tmp``) the
+    environment's stand-in, so the test leaves nothing in the host's ``/tmp``.
+    """
     global COUNTER
     COUNTER += 1
+    note_path = os.path.join(tempfile.gettempdir(), "note")
     if "note" in event:
-        with open("/tmp/note", "w") as file:
+        with open(note_path, "w") as file:
             file.write(event["note"])
     time.sleep(event.get("sleep", 0))
     try:
-        with open("/tmp/note") as file:
+        with open(note_path) as file:
             note = file.read()
     except FileNotFoundError:
         note = None
