@@ -149,7 +149,7 @@ def test_a_cold_start_hands_its_request_to_the_offered_spare_directly():
         result = sim.invoke("second", {"n": 2})
         assert result.cold_start and result.payload == {"n": 2}
         assert sim.environments("second")[0].pid == offered
-        assert _offered(sim._zygote) != offered  # the zygote heard "took" and offers the next one
+        assert _offered(sim._zygote) != offered  # it said "answered": the zygote offers the next one
         # The environment that was a spare is the zygote's child like any other: closing
         # it waits for the exit the zygote reports, so it is gone when delete returns.
         assert offered in sim._zygote._children
@@ -202,8 +202,12 @@ def test_the_spare_prepares_without_changing_what_the_environment_will_see():
 
     environ, handlers = dict(os.environ), list(logging.getLogger().handlers)
     path, finder = list(sys.path), sys.path_importer_cache.get(bootstrap._REHEARSAL_DIR)
-    bootstrap._rehearse()  # what prepare_spare runs, with its errors not swallowed
-    bootstrap.prepare_spare()
+    converter = logging.Formatter.converter  # the runtime's logging set-up switches it to UTC
+    try:
+        bootstrap._rehearse()  # what prepare_spare runs, with its errors not swallowed
+        bootstrap.prepare_spare()
+    finally:
+        logging.Formatter.converter = converter
     assert dict(os.environ) == environ
     assert logging.getLogger().handlers == handlers
     assert sys.path == path
@@ -270,8 +274,20 @@ def test_a_taken_spare_that_has_not_answered_yet_can_be_killed():
         sim.invoke("first", {}).raise_for_error()
         offered = _offered(sim._zygote)
         sim.create_function("stuck", handler="app.sleep", code=BASIC, timeout=1)
+        seen = []
+
+        def watch():  # the pid the invoke runs in, while it runs
+            deadline = monotonic() + WAIT
+            while not seen and monotonic() < deadline:
+                seen.extend(env.pid for env in sim.environments("stuck") if env.pid is not None)
+                threading.Event().wait(0.005)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
         started = monotonic()
         result = sim.invoke("stuck", {"seconds": 60})
+        watcher.join(WAIT)
+        assert seen == [offered]  # it ran in the offered spare, which had not answered yet
         assert result.function_error == "Unhandled" and "Task timed out" in result.payload["errorMessage"]
         assert monotonic() - started < 30
         assert sim.environments("stuck")[0].pid is None  # reset: the process is gone
@@ -302,3 +318,37 @@ def test_a_test_process_holding_over_1024_descriptors_still_gets_environments():
         for fd in held:
             os.close(fd)
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_a_taken_spare_that_dies_before_it_answers_is_replaced(tmp_path):
+    # An init error ends the process before any answer: no "answered" comes, the
+    # zygote sees only its death, and still makes (and offers) the next spare.
+    (tmp_path / "app.py").write_text("raise RuntimeError('no init for you')\n")
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        sim.create_function("broken", handler="app.handler", code=str(tmp_path))
+        result = sim.invoke("broken", {})
+        assert result.function_error == "Unhandled" and result.payload["errorType"] == "RuntimeError"
+        assert _offered(sim._zygote) not in (None, offered)
+
+
+def test_a_first_answer_that_leaves_a_thread_running_still_lets_the_next_spare_come(tmp_path):
+    # Such an environment is stopped (frozen) once its answer is read: it says
+    # "answered" before the answer, or the zygote would wait for it until it runs again.
+    (tmp_path / "app.py").write_text(
+        "import threading, time\n"
+        "def handler(event, context):\n"
+        "    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
+        "    return 'started'\n"
+    )
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        offered = _offered(sim._zygote)
+        sim.create_function("threaded", handler="app.handler", code=str(tmp_path))
+        assert sim.invoke("threaded", {}).payload == "started"
+        [env] = sim.environments("threaded")
+        assert env.pid == offered and env.frozen
+        assert _offered(sim._zygote) not in (None, offered)

@@ -226,6 +226,8 @@ def _serve(commands, control, handler, utf8, spin=None):
             if isinstance(result, bytes):
                 reply["raw"] = True
             reply["background"] = True
+            if _first_answer_waiters:
+                _answered()  # before the answer: the test process may stop us once it has it
             protocol.write_frame(control, reply, payload)
         else:
             # The reply header's JSON, written directly: the bytes protocol.pack's
@@ -356,13 +358,27 @@ _first_answer_waiters = []
 def close_after_first_answer(channel):
     """Say ``answered`` on ``channel`` and close it once the first invoke is answered
     (it closes at exit or exec if none is). Saying it, not only closing: a process
-    the handler forked may hold the socket open."""
-    _first_answer_waiters.append(channel)
+    the handler forked may hold the socket open.
+
+    An answer that leaves background work behind says it first, as the test
+    process freezes (stops) such an environment once it has the answer.
+    """
+    stat = os.fstat(channel.fileno())
+    _first_answer_waiters.append((channel, (stat.st_dev, stat.st_ino)))
 
 
 def _answered():
     while _first_answer_waiters:
-        channel = _first_answer_waiters.pop()
+        channel, identity = _first_answer_waiters.pop()
+        try:
+            stat = os.fstat(channel.fileno())
+        except OSError:
+            stat = None
+        if stat is None or (stat.st_dev, stat.st_ino) != identity:
+            # The handler closed the descriptor (and may have reused its number):
+            # neither write to it nor close it.
+            channel.detach()
+            continue
         try:
             channel.send(b"answered")
         except OSError:
@@ -380,6 +396,8 @@ def _send_error(control, doc, ensure_ascii, log):
     reply = {"op": "error", "error_type": doc["errorType"], "maxrss_kb": _max_rss_kb()}
     if _background_work():
         reply["background"] = True
+        if _first_answer_waiters:
+            _answered()  # before the answer: the test process may stop us once it has it
     protocol.write_frame(control, reply, errors.dumps_error(doc, ensure_ascii=ensure_ascii))
     logs.set_request_id("")
     if _first_answer_waiters:

@@ -113,6 +113,10 @@ def main(sock_fd, parent_pid):
             orphan_scan_due = _reap(children, send, spare) or orphan_scan_due
             if spare.could_not_unshare:
                 unshare = False  # later spares leave the namespaces to the environment
+            elif spare.pid is None and spare.offered:
+                # An offered spare died (taken or not: its "answered" may never come,
+                # say when the init failed): the next one now, as after an answer.
+                spare = _fork_spare(sock, wake_r, wake_w, unshare)
         if spare.pid and spare.channel.fileno() in readable:
             if not spare.offered:
                 spare.offer(sock)
@@ -397,7 +401,9 @@ def _reap(children, send, spare):
         if pid == spare.pid:
             if spare.offered:
                 # The test process may have handed it a request already (its socket
-                # not closed yet): then it is an environment that ended.
+                # not closed yet): then it is an environment that ended, and what
+                # its handler left behind is looked for as after any environment.
+                environment_died = True
                 try:
                     os.killpg(pid, signal.SIGKILL)
                 except OSError:
