@@ -1,5 +1,6 @@
 """The zygote's spare child and the sandbox hand-over: what makes a cold start cheaper changes nothing else."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -130,6 +131,15 @@ def test_a_runtime_that_dies_in_its_own_set_up_after_announcing_its_sandbox_is_a
             assert "\tPhase: init\tStatus: error\tError Type: Runtime.ExitError\n" in result.logs
 
 
+@contextlib.contextmanager
+def _offering():
+    """A simulator whose zygote has offered it a spare (after a first cold start), and that spare's pid."""
+    with LambdaSim() as sim:
+        sim.create_function("first", handler="app.echo", code=BASIC)
+        sim.invoke("first", {}).raise_for_error()
+        yield sim, _offered(sim._zygote)
+
+
 def _offered(zygote):
     """The pid of the spare the zygote offered to this process, once there is one."""
     deadline = monotonic() + WAIT
@@ -237,10 +247,7 @@ def test_the_next_spare_is_made_only_once_the_cold_start_has_answered(tmp_path):
         "        time.sleep(0.005)\n"
         "    return 'done'\n"
     )
-    with LambdaSim() as sim:
-        sim.create_function("first", handler="app.echo", code=BASIC)
-        sim.invoke("first", {}).raise_for_error()
-        offered = _offered(sim._zygote)
+    with _offering() as (sim, offered):
         sim.create_function("gated", handler="app.handler", code=str(tmp_path), timeout=60)
         results = []
         invoking = threading.Thread(target=lambda: results.append(sim.invoke("gated", {})))
@@ -269,10 +276,7 @@ def _spare_children(sim):
 def test_a_taken_spare_that_has_not_answered_yet_can_be_killed():
     # The zygote hears that its offered spare was taken only at the first answer: a
     # timeout before it (the kill goes through the zygote) must still end the process.
-    with LambdaSim() as sim:
-        sim.create_function("first", handler="app.echo", code=BASIC)
-        sim.invoke("first", {}).raise_for_error()
-        offered = _offered(sim._zygote)
+    with _offering() as (sim, offered):
         sim.create_function("stuck", handler="app.sleep", code=BASIC, timeout=1)
         seen = []
 
@@ -324,10 +328,7 @@ def test_a_taken_spare_that_dies_before_it_answers_is_replaced(tmp_path):
     # An init error ends the process before any answer: no "answered" comes, the
     # zygote sees only its death, and still makes (and offers) the next spare.
     (tmp_path / "app.py").write_text("raise RuntimeError('no init for you')\n")
-    with LambdaSim() as sim:
-        sim.create_function("first", handler="app.echo", code=BASIC)
-        sim.invoke("first", {}).raise_for_error()
-        offered = _offered(sim._zygote)
+    with _offering() as (sim, offered):
         sim.create_function("broken", handler="app.handler", code=str(tmp_path))
         result = sim.invoke("broken", {})
         assert result.function_error == "Unhandled" and result.payload["errorType"] == "RuntimeError"
@@ -343,10 +344,7 @@ def test_a_first_answer_that_leaves_a_thread_running_still_lets_the_next_spare_c
         "    threading.Thread(target=time.sleep, args=(30,), daemon=True).start()\n"
         "    return 'started'\n"
     )
-    with LambdaSim() as sim:
-        sim.create_function("first", handler="app.echo", code=BASIC)
-        sim.invoke("first", {}).raise_for_error()
-        offered = _offered(sim._zygote)
+    with _offering() as (sim, offered):
         sim.create_function("threaded", handler="app.handler", code=str(tmp_path))
         assert sim.invoke("threaded", {}).payload == "started"
         [env] = sim.environments("threaded")
