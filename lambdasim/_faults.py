@@ -195,6 +195,11 @@ class Faults:
         with self._lock:
             self._counted.setdefault((kind, name), []).extend([value] * times)
 
+    @property
+    def armed(self) -> bool:
+        """Whether any fault is pending or set: when none is, an invoke looks none up."""
+        return bool(self._counted or self._always_cold or self._latency or self._cold_generation)
+
     def take(self, kind: str, name: str) -> Optional[object]:
         """Consume and return the next pending fault of ``kind`` for ``name``, if any."""
         if kind == "cold_start" and self._cold_generation:
@@ -219,9 +224,9 @@ class Faults:
 
     def latency_for(self, name: str) -> Latency:
         if not self._latency:
-            return _NO_LATENCY
+            return NO_LATENCY
         with self._lock:
-            return self._latency.get(name) or self._latency.get(None) or _NO_LATENCY
+            return self._latency.get(name) or self._latency.get(None) or NO_LATENCY
 
 
-_NO_LATENCY = Latency()
+NO_LATENCY = Latency()

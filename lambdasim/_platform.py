@@ -127,7 +127,6 @@ def billed_ms(duration_ms: float, init_ms: Optional[float]) -> int:
 
 def report(
     request_id: str,
-    *,
     duration_ms: float,
     billed_ms: int,
     memory_size: int,

@@ -97,7 +97,7 @@ class LogLines(list):
     __slots__ = ("settings", "trace", "_function_name", "_version", "_function_arn", "_memory_size", "_log_stream")
 
     def __init__(
-        self, settings: LogSettings = _TEXT, trace: Optional[Trace] = None, *,
+        self, settings: LogSettings = _TEXT, trace: Optional[Trace] = None,
         function_name: str = "", version: str = "$LATEST", function_arn: str = "", memory_size: int = 128,
         log_stream: str = "",
     ) -> None:
@@ -184,7 +184,7 @@ class LogLines(list):
         self.append(_platform.fault(request_id, message, error_type))
 
     def end(
-        self, request_id: str, *, status: str, duration_ms: float, produced_bytes: int,
+        self, request_id: str, status: str, duration_ms: float, produced_bytes: int,
         error_type: Optional[str] = None,
     ) -> None:
         if not self.settings.json:
@@ -200,13 +200,12 @@ class LogLines(list):
         self._record("platform.runtimeDone", record)
 
     def report(
-        self, request_id: str, *, duration_ms: float, billed_ms: int, max_memory_used: int,
+        self, request_id: str, duration_ms: float, billed_ms: int, max_memory_used: int,
         init_ms: Optional[float] = None, status: Optional[str] = None, error_type: Optional[str] = None,
     ) -> None:
         if not self.settings.json:
             line = _platform.report(
-                request_id, duration_ms=duration_ms, billed_ms=billed_ms, memory_size=self._memory_size,
-                max_memory_used=max_memory_used, init_ms=init_ms, status=status, error_type=error_type,
+                request_id, duration_ms, billed_ms, self._memory_size, max_memory_used, init_ms, status, error_type
             )
             if self.trace is not None and self.trace.sampled:
                 line += self.trace.xray_line()

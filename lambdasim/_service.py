@@ -28,7 +28,7 @@ from ._errors import (
     function_not_found,
 )
 from ._event import RequestIds, check_enum, decode_client_context, event_bytes
-from ._faults import Faults
+from ._faults import NO_LATENCY, Faults
 from ._function import Alias, FunctionRecord, complete, describe, new_revision, timestamp, touch
 from ._platform_log import LogSettings, Trace
 from ._result import Invocation, InvokeResult
@@ -713,32 +713,46 @@ class LambdaSim:
         config = record.active()[0]
         name = config.function_name
         faults = self.faults
-        reason = faults.take("throttle", name)
-        if reason is not None:
-            raise TooManyRequestsException("Rate Exceeded.", reason=reason)
-        kms = faults.take("kms", name)
-        if kms is not None:
-            raise kms.exception(config.kms_key_arn, self.region, self.account_id)
+        armed = faults.armed  # when no fault is pending or set, none is looked up
+        if armed:
+            reason = faults.take("throttle", name)
+            if reason is not None:
+                raise TooManyRequestsException("Rate Exceeded.", reason=reason)
+            kms = faults.take("kms", name)
+            if kms is not None:
+                raise kms.exception(config.kms_key_arn, self.region, self.account_id)
         unreserved = self._concurrency.acquire(name)
         try:
-            always_cold = self._always_cold or faults.always_cold(name)
-            if faults.take("cold_start", name) or always_cold:
+            always_cold = self._always_cold or (armed and faults.always_cold(name))
+            if (armed and faults.take("cold_start", name)) or always_cold:
                 self._retire(record)
             env = self._acquire(record, version)
             # Faults are taken only by an invoke that runs: not by a throttled
             # one, and an init error only by a cold start.
+            # Positional, in the fields' order: matching nineteen keywords would cost
+            # more than building the request.
             request = _invocation.InvokeRequest(
-                function_name=name, version=version, invoked_function_arn=self._arn(name, qualifier),
-                request_id=request_id, body=body, timeout=config.timeout, memory_size=config.memory_size,
-                runtime=config.runtime, region=self.region, log_type=log_type, client_context=context,
-                init_limit=self._init_timeout, fault_timeout=faults.take("timeout", name) is not None,
-                crash=faults.take("crash", name),
-                init_failure=None if env.initialized else faults.take("init_error", name),
-                latency=faults.latency_for(name), simulated_now=_clock.simulated_now(),
-                log_settings=LogSettings.of(config.logging_config),
+                name,  # function_name
+                version,  # version
+                self._arn(name, qualifier),  # invoked_function_arn
+                request_id,  # request_id
+                body,  # body
+                config.timeout,  # timeout
+                config.memory_size,  # memory_size
+                config.runtime,  # runtime
+                self.region,  # region
+                log_type,  # log_type
+                context,  # client_context
+                self._init_timeout,  # init_limit
+                armed and faults.take("timeout", name) is not None,  # fault_timeout
+                faults.take("crash", name) if armed else None,  # crash
+                faults.take("init_error", name) if armed and not env.initialized else None,  # init_failure
+                faults.latency_for(name) if armed else NO_LATENCY,  # latency
+                _clock.simulated_now(),  # simulated_now
+                LogSettings.of(config.logging_config),  # log_settings
                 # Active tracing: the sampled header the REPORT's XRAY line names. Otherwise
                 # the runtime makes the unsampled header itself (nothing else needs it).
-                trace=Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,
+                Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,  # trace
             )
             try:
                 result = _invocation.run(env, request)
