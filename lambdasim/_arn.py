@@ -66,9 +66,7 @@ _MAX_QUALIFIER_LENGTH = 128
 _failure = _errors.validation_failure
 
 
-def function_arn(
-    name: str, *, region: str, account: str, qualifier: Optional[str] = None
-) -> str:
+def function_arn(name: str, region: str, account: str, qualifier: Optional[str] = None) -> str:
     """Return ``arn:aws:lambda:<region>:<account>:function:<name>[:<qualifier>]``."""
     arn = f"arn:aws:lambda:{region}:{account}:function:{name}"
     return arn if qualifier is None else f"{arn}:{qualifier}"

@@ -1135,7 +1135,7 @@ class LambdaSim:
         return load_code(code, extract_to=os.path.join(self._workdir, "code"))
 
     def _arn(self, name: str, qualifier: Optional[str] = None) -> str:
-        return _arn.function_arn(name, region=self.region, account=self.account_id, qualifier=qualifier)
+        return _arn.function_arn(name, self.region, self.account_id, qualifier)
 
     def _parse(self, function_name: str, qualifier: Optional[str]) -> tuple:
         key = (function_name, qualifier)
@@ -1316,7 +1316,7 @@ def _listed(configuration: dict) -> dict:
     return {key: value for key, value in configuration.items() if key not in _HIDDEN_IN_LISTS}
 
 
-@attrs.frozen
+@attrs.define
 class _Target:
     """A resolved function reference: the function, the version record to use, and how it was named."""
 

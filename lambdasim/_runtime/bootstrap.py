@@ -215,7 +215,7 @@ def _serve(commands, control, handler, utf8, spin=None):
         if frozen is not None:
             frozen.stop()
         try:
-            payload = encode_result(result, ensure_ascii=ensure_ascii)
+            payload = encode_result(result, ensure_ascii)
         except Exception as exc:
             doc = errors.marshal_error_document(exc, request_id)
             _send_error(control, doc, ensure_ascii, log=True)

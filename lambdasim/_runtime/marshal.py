@@ -52,7 +52,7 @@ _FAST_WITH_DECIMALS = "fast with decimals"
 _SLOW = "slow"
 
 
-def encode_result(value, *, ensure_ascii: bool) -> bytes:
+def encode_result(value, ensure_ascii: bool) -> bytes:
     """Return the Invoke payload for a handler's return value.
 
     ``bytes`` come back unchanged. Anything else is encoded as Lambda's runtime does:
@@ -308,6 +308,10 @@ def _reject_constant(name):
 
 
 _DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+_SCAN = _DECODER.scan_once
+_WHITESPACE = json.decoder.WHITESPACE.match
+#: What JSON counts as whitespace (and, as ``in`` finds it, the empty string: the end).
+_BLANKS = " \t\n\r"
 _TOKEN_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)', re.DOTALL)
 
 
@@ -323,8 +327,13 @@ def decode_event(data: bytes):
         return {}
     text = data.decode("utf-8")
     start = 1 if text[:1] == "\ufeff" else 0
+    if text[start:start + 1] in _BLANKS:
+        start = _WHITESPACE(text, start).end()
     try:
-        value, end = _DECODER.raw_decode(text, json.decoder.WHITESPACE.match(text, start).end())
+        # The decoder's raw_decode, without its Python frame.
+        value, end = _SCAN(text, start)
+    except StopIteration as stop:
+        raise json.JSONDecodeError("Expecting value", text, stop.value) from None
     except _ConstantFound:
         # The first constant in document order is the one the decoder met: all
         # text before it parsed. Point at it as simplejson does.
@@ -332,7 +341,8 @@ def decode_event(data: bytes):
             if match.group(1):
                 raise json.JSONDecodeError("Expecting value", text, match.start()) from None
         raise
-    end = json.decoder.WHITESPACE.match(text, end).end()
     if end != len(text):
-        raise json.JSONDecodeError("Extra data", text, end)
+        end = _WHITESPACE(text, end).end()
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
     return value

@@ -281,7 +281,7 @@ class ExecutionEnvironment:
             pass  # The process died; _await reports how.
         _waiting.add(self)
         try:
-            reply = self._await(deadline, started, spin=spin and len(_waiting) == 1)
+            reply = self._await(deadline, started, spin and len(_waiting) == 1)
         finally:
             _waiting.discard(self)
         self._answered_quickly = reply.seconds < self._spin
