@@ -37,7 +37,7 @@ _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 #: writes gigabytes must not make the test process hold them (docs/reliability.md).
 LOG_LIMIT = 16 << 20
 #: How long the test process polls for an answer before it sleeps, when the
-#: environment's last answer came sooner than this (docs/performance.md). Waking a
+#: environment's last answer came within twice this (docs/performance.md). Waking a
 #: sleeping process from another CPU costs tens of microseconds on a VM: more than
 #: a quick handler's whole invoke. ``LAMBDASIM_SPIN_US`` changes it (0: never poll).
 SPIN_SECONDS = 0.0002
@@ -284,7 +284,9 @@ class ExecutionEnvironment:
             reply = self._await(deadline, started, spin and len(_waiting) == 1)
         finally:
             _waiting.discard(self)
-        self._answered_quickly = reply.seconds < self._spin
+        # Twice the window: an answer that was slept for took the wake-ups longer than
+        # a polled one would, and must not keep the next invoke from polling.
+        self._answered_quickly = reply.seconds < 2 * self._spin
         if self.freeze_idle and reply.outcome in _ANSWERED and reply.header.get("background"):
             # Only when the runtime reports threads or child processes: nothing else
             # could run while idle, and stopping costs ~20 µs per invoke.
