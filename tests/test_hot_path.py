@@ -7,11 +7,17 @@ Each shortcut must give exactly what the plain path gives; these tests check tha
 import json
 import math
 import os
+import re
 import select
+import subprocess
+import sys
+import threading
+import uuid
 
 import pytest
 
 from lambdasim import LambdaSim
+from lambdasim._event import RequestIds
 from lambdasim._runtime import bootstrap, marshal, protocol
 from lambdasim._runtime.context import LambdaContext
 from lambdasim._sandbox import _environment
@@ -188,3 +194,95 @@ def test_large_events_and_results_cross_enlarged_pipes_whole(tmp_path):
             result = sim.invoke("big", event)
             assert result.payload == {"echo": event, "more": "y" * (size // 2)}
         assert env._large_pipes
+
+
+# --- made ahead, a batch at a time ---------------------------------------------------
+
+
+def test_request_ids_are_uuid4_across_batches_and_never_repeat():
+    ids = RequestIds()
+    made = [ids.next() for _ in range(1000)]  # many batches
+    assert len(set(made)) == len(made)
+    for text in made:
+        parsed = uuid.UUID(text)
+        assert str(parsed) == text and parsed.version == 4 and parsed.variant == uuid.RFC_4122
+    assert {text[19] for text in made} == set("89ab")  # every variant digit is drawn
+
+
+def test_a_pinned_request_id_holds_in_its_own_thread_only():
+    ids = RequestIds()
+    seen = {}
+
+    def other_thread():
+        seen["other"] = ids.next()
+
+    with ids.pinned("pinned-id"):
+        assert ids.next() == ids.next() == "pinned-id"
+        worker = threading.Thread(target=other_thread)
+        worker.start()
+        worker.join()
+    assert seen["other"] != "pinned-id" and uuid.UUID(seen["other"]).version == 4
+    assert ids.next() != "pinned-id"
+
+
+def test_unsampled_trace_headers_differ_and_follow_the_format():
+    headers = [bootstrap._unsampled_trace(1_700_000_000) for _ in range(200)]  # several batches
+    assert len(set(headers)) == len(headers)
+    for header in headers:
+        assert re.fullmatch(r"Root=1-6553f100-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", header)
+
+
+def test_the_trace_variable_reaches_os_environ_and_child_processes(monkeypatch):
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "before")
+    bootstrap._set_trace("Root=1-00000001-abc;Parent=def;Sampled=0")
+    assert os.environ["_X_AMZN_TRACE_ID"] == "Root=1-00000001-abc;Parent=def;Sampled=0"
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.environ['_X_AMZN_TRACE_ID'])"],
+        capture_output=True, text=True, check=True,
+    )
+    assert child.stdout.strip() == "Root=1-00000001-abc;Parent=def;Sampled=0"
+    # A handler may replace os.environ with a plain mapping: then that is what is set.
+    replaced = {}
+    monkeypatch.setattr(os, "environ", replaced)
+    bootstrap._set_trace("Root=1-00000002-abc;Parent=def;Sampled=0")
+    assert replaced == {"_X_AMZN_TRACE_ID": "Root=1-00000002-abc;Parent=def;Sampled=0"}
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a":1}', b' \t{"a": [1, 2]}\r\n', b"\xef\xbb\xbf{}", b"\xef\xbb\xbf", b"   ", b"[1,2", b"1 2",
+     b'"x"\n', b'{"a":1}x', b"\n"],
+)
+def test_events_decode_as_the_decoders_raw_decode_did(data):
+    """decode_event calls the scanner itself; what it returns and raises is raw_decode's
+    (NaN and the other constants, which it refuses, are test_runtime_marshal's)."""
+    def reference():
+        text = data.decode("utf-8")
+        start = 1 if text[:1] == "\ufeff" else 0
+        value, end = json.JSONDecoder().raw_decode(text, json.decoder.WHITESPACE.match(text, start).end())
+        end = json.decoder.WHITESPACE.match(text, end).end()
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+        return value
+
+    try:
+        expected = reference()
+    except json.JSONDecodeError as error:
+        with pytest.raises(json.JSONDecodeError) as raised:
+            marshal.decode_event(data)
+        assert (raised.value.msg, raised.value.pos) == (error.msg, error.pos)
+    else:
+        assert marshal.decode_event(data) == expected
+
+
+def test_faults_are_armed_while_any_is_pending_or_set():
+    with LambdaSim() as sim:
+        faults = sim.faults
+        assert not faults.armed
+        for arm in (lambda: faults.throttle("f"), lambda: faults.latency("f", invoke=0.1),
+                    lambda: faults.cold_start("f", always=True), lambda: faults.cold_start(),
+                    lambda: faults.timeout("f")):
+            arm()
+            assert faults.armed
+            faults.clear()
+            assert not faults.armed
