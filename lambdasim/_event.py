@@ -181,9 +181,12 @@ class RequestIds:
         try:
             return self._ready.pop()
         except IndexError:
-            # Two threads may both refill: each takes from whichever batch it finds.
-            self._ready = ready = self._batch()
-            return ready.pop()
+            # Two threads may both refill: each takes its id before publishing its
+            # batch, so neither can find the other's batch already emptied.
+            ready = self._batch()
+            request_id = ready.pop()
+            self._ready = ready
+            return request_id
 
     def _batch(self, count: int = 64) -> List[str]:
         """``count`` ids: 122 random bits each, the version nibble 4 and the variant 10xx."""

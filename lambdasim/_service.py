@@ -728,7 +728,9 @@ class LambdaSim:
                 self._retire(record)
             env = self._acquire(record, version)
             # Faults are taken only by an invoke that runs: not by a throttled
-            # one, and an init error only by a cold start.
+            # one, and an init error only by a cold start. Read again: a fault
+            # added while this invoke waited for its environment is this invoke's.
+            armed = faults.armed
             # Positional, in the fields' order: matching nineteen keywords would cost
             # more than building the request.
             request = _invocation.InvokeRequest(

@@ -286,3 +286,81 @@ def test_faults_are_armed_while_any_is_pending_or_set():
             assert faults.armed
             faults.clear()
             assert not faults.armed
+
+
+@pytest.mark.parametrize(
+    "arm",
+    [lambda f: f.kms("f"), lambda f: f.crash("f"), lambda f: f.init_error("f"), lambda f: f.timeout()],
+    ids=["kms", "crash", "init_error", "timeout for every function"],
+)
+def test_each_counted_fault_arms_the_faults_until_cleared(arm):
+    with LambdaSim() as sim:
+        arm(sim.faults)
+        assert sim.faults.armed
+        sim.faults.clear()
+        assert not sim.faults.armed
+
+
+def test_faults_are_no_longer_armed_once_the_last_counted_one_is_used():
+    with LambdaSim() as sim:
+        sim.create_function("f", handler="app.echo", code="tests/handlers/basic")
+        sim.faults.timeout("f", times=2)
+        for _ in range(2):
+            assert sim.faults.armed
+            assert sim.invoke("f", {}).function_error == "Unhandled"
+        assert not sim.faults.armed
+        assert sim.invoke("f", {"id": 1}).payload == {"id": 1}
+
+
+def test_a_fault_added_while_an_invoke_waits_for_its_environment_is_that_invokes(monkeypatch):
+    """The invoke reads ``armed`` again once it has its environment: a fault added during a
+    cold start is taken by that invoke, as when faults were always looked up."""
+    with LambdaSim() as sim:
+        sim.create_function("f", handler="app.echo", code="tests/handlers/basic")
+        acquire = sim._acquire
+
+        def acquire_then_add_a_fault(*args):
+            env = acquire(*args)
+            sim.faults.timeout("f")
+            return env
+
+        monkeypatch.setattr(sim, "_acquire", acquire_then_add_a_fault)
+        assert not sim.faults.armed
+        result = sim.invoke("f", {})
+        assert result.function_error == "Unhandled" and b"Task timed out" in result.raw_payload
+        assert not sim.faults.armed
+
+
+def test_pinned_ids_stop_being_looked_up_once_no_thread_holds_one():
+    ids = RequestIds()
+    with ids.pinned("a"):
+        with ids.pinned("b"):  # nested: the count, not a flag
+            assert ids._pinning == 2 and ids.next() == "b"
+        assert ids._pinning == 1
+    assert ids._pinning == 0 and ids.next() not in ("a", "b")
+
+
+@pytest.mark.parametrize("make", [RequestIds().next, lambda: bootstrap._unsampled_trace(1)],
+                         ids=["request ids", "trace ids"])
+def test_ids_made_in_batches_are_safe_to_make_from_many_threads(make):
+    """A batch is refilled after a failed pop and published after its first id is
+    taken, so a thread can never find the list emptied between a check and a pop."""
+    interval = sys.getswitchinterval()
+    made, errors = [], []
+
+    def worker():
+        try:
+            made.extend(make() for _ in range(5000))
+        except Exception as error:  # pragma: no cover - what the test is for
+            errors.append(error)
+
+    sys.setswitchinterval(1e-6)  # switch threads as often as CPython allows
+    try:
+        workers = [threading.Thread(target=worker) for _ in range(8)]
+        for thread in workers:
+            thread.start()
+        for thread in workers:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == [] and len(made) == 40000 and len(set(made)) == 40000
