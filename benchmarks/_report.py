@@ -188,8 +188,9 @@ def print_table(result):
         print(f"{row['label']:<34}{value:>14}  {floor:<28}{floor_value:>13}{ratio:>9}  {verdict}")
     figures, floors, extra = result["figures"], result["floors"], result["extra"]
     print("\nfloors and details:")
-    for name in ("pipe_round_trip_us", "framed_round_trip_us", "pipe_round_trip_same_cpu_us",
-                 "pipe_round_trip_two_cpus_us", "zygote_fork_ms", "json_round_trip_1mb_ms"):
+    for name in ("pipe_round_trip_us", "framed_round_trip_us", "framed_round_trip_alone_us",
+                 "pipe_round_trip_same_cpu_us", "pipe_round_trip_two_cpus_us", "zygote_fork_ms",
+                 "json_round_trip_1mb_ms"):
         figure = floors[name]
         if figure is not None:
             print(f"  {name:<32} median {figure['median']:>10.3f}  p99 {figure['p99']:>10.3f}  n={figure['samples']}")

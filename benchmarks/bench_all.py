@@ -303,18 +303,36 @@ def measure_idle_uss(sim):
     return uss_kb(env.pid), uss_kb(sim._zygote.pid)
 
 
-def measure_warm_without_polling(sim, warmup, count):
-    """The warm invoke with ``LAMBDASIM_SPIN_US=0``: both sides sleep while they wait, as the
-    framed floor's do (environments read the setting when they start)."""
+def measure_warm_against_floor(sim, warmup, count):
+    """The warm invoke, the same with polling off (``LAMBDASIM_SPIN_US=0``: both sides
+    sleep while they wait, as the floor's do; environments read the setting when they
+    start) and the framed floor, taken in alternating blocks (``bench_invoke.interleave``):
+    samples (ns) of each."""
+    for name in ("noop", "noop-sleeping"):
+        sim.create_function(name, handler="noop.handler", code=HANDLERS)
     saved = os.environ.get("LAMBDASIM_SPIN_US")
     os.environ["LAMBDASIM_SPIN_US"] = "0"
     try:
-        return bench_invoke.measure_warm_invoke(sim, warmup, count, name="noop-sleeping")
+        sim.invoke("noop-sleeping", EVENT).raise_for_error()  # its environment starts now
     finally:
         if saved is None:
             del os.environ["LAMBDASIM_SPIN_US"]
         else:
             os.environ["LAMBDASIM_SPIN_US"] = saved
+    invoke = sim.invoke
+    cold = []
+
+    def warm():
+        cold.append(invoke("noop", EVENT).cold_start)
+
+    def sleeping():
+        cold.append(invoke("noop-sleeping", EVENT).cold_start)
+
+    with bench_invoke.framed_echo() as floor:
+        samples = bench_invoke.interleave({"floor": floor, "warm": warm, "sleeping": sleeping}, warmup, count)
+    if any(cold[2 * warmup:]):
+        raise RuntimeError(f"{sum(cold[2 * warmup:])} of the warm samples were cold starts")
+    return samples
 
 
 def measure_import(runs):
@@ -424,7 +442,9 @@ def run(plan, progress=lambda text: None, lambda_local_python=None):
     progress("floors: pipe round trips")
     gc.collect()
     floors["pipe_round_trip_us"] = summary(bench_invoke.measure_pipe_round_trip(*plan["pipe"]), 1_000)
-    floors["framed_round_trip_us"] = summary(bench_invoke.measure_framed_round_trip(*plan["pipe"]), 1_000)
+    # Alone, before anything else ran: the rows compare with the framed floor taken
+    # in turn with the warm invoke (below); this one shows how far the machine drifts.
+    floors["framed_round_trip_alone_us"] = summary(bench_invoke.measure_framed_round_trip(*plan["pipe"]), 1_000)
     same, cross = bench_invoke.measure_pinned_pipe_round_trips(*plan["pipe"])
     floors["pipe_round_trip_same_cpu_us"] = same
     floors["pipe_round_trip_two_cpus_us"] = cross
@@ -465,12 +485,12 @@ def run(plan, progress=lambda text: None, lambda_local_python=None):
     extra["fixture_pytest_runs_s"] = {kind: round(_seconds(value), 3) for kind, value in walls.items()}
 
     with LambdaSim() as sim:
-        progress("warm invoke")
+        progress("warm invoke, polling off and the framed floor, interleaved")
         gc.collect()
-        figures["warm_invoke_us"] = summary(bench_invoke.measure_warm_invoke(sim, *plan["warm"]), 1_000)
-        progress("warm invoke, polling off")
-        gc.collect()
-        figures["warm_invoke_sleeping_us"] = summary(measure_warm_without_polling(sim, *plan["warm"]), 1_000)
+        samples = measure_warm_against_floor(sim, *plan["warm"])
+        floors["framed_round_trip_us"] = summary(samples["floor"], 1_000)
+        figures["warm_invoke_us"] = summary(samples["warm"], 1_000)
+        figures["warm_invoke_sleeping_us"] = summary(samples["sleeping"], 1_000)
         progress("sequential warm invokes")
         count = plan["sequential"]
         elapsed = measure_sequential(sim, count)

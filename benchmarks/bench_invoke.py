@@ -36,6 +36,7 @@ cold start at most 5 ms. Results go to a table on stdout and to JSON
 """
 
 import argparse
+import contextlib
 import gc
 import importlib.util
 import json
@@ -217,8 +218,10 @@ def stop_echo_child(child):
     child.stdout.close()
 
 
-def measure_framed_round_trip(warmup, count):
-    """Round trips through lambdasim's protocol module, with poll() as the parent waits."""
+@contextlib.contextmanager
+def framed_echo():
+    """A framed echo child, and the round trip to it through lambdasim's protocol
+    module, with poll() as the parent waits: yields the round trip; ends the child."""
     protocol_path = os.path.join(os.path.dirname(lambdasim.__file__), "_runtime", "protocol.py")
     child = subprocess.Popen(
         [sys.executable, "-I", "-S", "-c", _FRAMED_CHILD, protocol_path],
@@ -245,9 +248,41 @@ def measure_framed_round_trip(warmup, count):
             reader.feed(chunk)
 
     try:
-        return time_round_trips(round_trip, warmup, count)
+        yield round_trip
     finally:
         stop_echo_child(child)
+
+
+def measure_framed_round_trip(warmup, count):
+    """Round trips through lambdasim's protocol module, with poll() as the parent waits."""
+    with framed_echo() as round_trip:
+        return time_round_trips(round_trip, warmup, count)
+
+
+def interleave(calls, warmup, count, blocks=20):
+    """Samples (ns) of each of ``calls`` (name -> callable), ``count`` each, taken in
+    ``blocks`` rounds that alternate between them (in a rotating order), after
+    ``warmup`` untimed calls of each.
+
+    A figure and its floor measured minutes apart on a shared VM can differ by 1.5x
+    from the machine alone; taken in alternating blocks, both see the same machine.
+    """
+    clock = time.perf_counter_ns
+    names = list(calls)
+    samples = {name: [] for name in names}
+    for name in names:
+        for _ in range(warmup):
+            calls[name]()
+    per_block = max(1, count // blocks)
+    for index in range(blocks):
+        shift = index % len(names)
+        for name in names[shift:] + names[:shift]:
+            call, taken = calls[name], samples[name]
+            for _ in range(per_block if index < blocks - 1 else count - per_block * (blocks - 1)):
+                started = clock()
+                call()
+                taken.append(clock() - started)
+    return samples
 
 
 def measure_pinned_pipe_round_trips(warmup, count):
