@@ -196,12 +196,12 @@ def test_large_events_and_results_cross_enlarged_pipes_whole(tmp_path):
         assert env._large_pipes
 
 
-# --- made ahead, a batch at a time ---------------------------------------------------
+# --- request ids, trace ids, the trace variable, the event decoder, faults -------------
 
 
-def test_request_ids_are_uuid4_across_batches_and_never_repeat():
+def test_request_ids_are_uuid4_and_never_repeat():
     ids = RequestIds()
-    made = [ids.next() for _ in range(1000)]  # many batches
+    made = [ids.next() for _ in range(1000)]
     assert len(set(made)) == len(made)
     for text in made:
         parsed = uuid.UUID(text)
@@ -226,7 +226,7 @@ def test_a_pinned_request_id_holds_in_its_own_thread_only():
 
 
 def test_unsampled_trace_headers_differ_and_follow_the_format():
-    headers = [bootstrap._unsampled_trace(1_700_000_000) for _ in range(200)]  # several batches
+    headers = [bootstrap._unsampled_trace(1_700_000_000) for _ in range(200)]
     assert len(set(headers)) == len(headers)
     for header in headers:
         assert re.fullmatch(r"Root=1-6553f100-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0", header)
@@ -342,9 +342,9 @@ def test_pinned_ids_stop_being_looked_up_once_no_thread_holds_one():
 
 @pytest.mark.parametrize("make", [RequestIds().next, lambda: bootstrap._unsampled_trace(1)],
                          ids=["request ids", "trace ids"])
-def test_ids_made_in_batches_are_safe_to_make_from_many_threads(make):
-    """A batch is refilled after a failed pop and published after its first id is
-    taken, so a thread can never find the list emptied between a check and a pop."""
+def test_ids_are_safe_to_make_from_many_threads(make):
+    """Each id is its own draw from a generator that is safe across threads (the
+    inline mode runs handlers in threads of the test process)."""
     interval = sys.getswitchinterval()
     made, errors = [], []
 

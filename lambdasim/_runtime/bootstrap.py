@@ -414,25 +414,19 @@ def _flush():
 
 
 _trace_ids = None
-#: Random digits made ahead for trace ids, a batch at a time.
-_trace_digits = []
 
 
 def _unsampled_trace(now):
-    """``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0`` (spec §7.1), on the test's clock when given."""
+    """``Root=1-<time>-<24 hex>;Parent=<16 hex>;Sampled=0`` (spec §7.1), on the test's clock when given.
+
+    One draw per header, not batches made ahead: the invoke that made a batch would
+    pay for all of it.
+    """
     global _trace_ids
-    try:
-        digits = _trace_digits.pop()
-    except IndexError:
-        # Refilled after a failed pop, never checked first: threads (the inline mode) may
-        # share this list, and a check-then-pop could find it emptied in between.
-        if _trace_ids is None:
-            # Seeded here, after the fork: environments must not share a sequence.
-            _trace_ids = random.Random(os.urandom(16))
-        batch = _trace_ids.getrandbits(160 * 64).to_bytes(20 * 64, "big").hex()
-        ready = [batch[start:start + 40] for start in range(0, 40 * 64, 40)]
-        digits = ready.pop()
-        _trace_digits.extend(ready)
+    if _trace_ids is None:
+        # Seeded here, after the fork: environments must not share a sequence.
+        _trace_ids = random.Random(os.urandom(16))
+    digits = _trace_ids.getrandbits(160).to_bytes(20, "big").hex()
     return "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(now or time.time()), digits[:24], digits[24:])
 
 
