@@ -16,7 +16,7 @@ import attrs
 from . import _clock, _platform
 from ._faults import Crash, InitFailure, Latency
 from ._platform_log import LogLines, LogSettings, Trace
-from ._result import InvokeResult
+from ._result import InvokeResult, PendingLog
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
 
 #: The init phase's own limit (spec §3.2).
@@ -237,19 +237,26 @@ def _finish(
     # The figures as REPORT prints them, so the line adds up on its own.
     duration_ms = round(duration_ms, 2)
     init_ms = None if init_ms is None else round(init_ms, 2)
-    lines.end(
-        request.request_id, status or ("error" if function_error else "success"), duration_ms, len(payload),
-        error_type,
-    )
     billed = _platform.billed_ms(duration_ms, init_ms)
-    lines.report(
-        request.request_id, duration_ms, billed, memory, init_ms,
-        status or ("error" if function_error and lines.settings.json else None), error_type,
-    )
-    logs = "".join(lines)
     log_result = None
-    if request.log_type == "Tail":
-        log_result = base64.b64encode(logs.encode()[-TAIL_BYTES:]).decode()
+    if status is None and not lines.settings.json and request.log_type != "Tail" and (
+        lines.trace is None or not lines.trace.sampled
+    ):
+        # END and REPORT in Text, with nothing but the result's own figures: written
+        # when the log is first read (InvokeResult.logs), if ever.
+        logs = PendingLog("".join(lines))
+    else:
+        lines.end(
+            request.request_id, status or ("error" if function_error else "success"), duration_ms, len(payload),
+            error_type,
+        )
+        lines.report(
+            request.request_id, duration_ms, billed, memory, init_ms,
+            status or ("error" if function_error and lines.settings.json else None), error_type,
+        )
+        logs = "".join(lines)
+        if request.log_type == "Tail":
+            log_result = base64.b64encode(logs.encode()[-TAIL_BYTES:]).decode()
     return InvokeResult(  # the fields in their order
         request.function_name,  # function_name
         payload,  # raw_payload

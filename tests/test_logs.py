@@ -213,3 +213,64 @@ def test_no_tail_unless_asked(sim, basic):
     assert sim.invoke("echo").log_result is None
     assert sim.invoke("echo", log_type="None").log_result is None
 
+
+
+# --- END and REPORT written when the log is first read -------------------------------
+
+
+def _as_written_at_once(result):
+    """The log as it would have been written with the result: START and output as kept,
+    END and REPORT from the result's figures."""
+    report = _report_pattern(result, memory_size=result.memory_size_mb, tail=r"(\tInit Duration: \d+\.\d\d ms)?\t")
+    *head, end, report_line = _lines(result)
+    assert end == _end(result) and report.fullmatch(report_line)
+    init = "" if result.init_duration_ms is None else f"\tInit Duration: {result.init_duration_ms:.2f} ms"
+    return (
+        "".join(line + "\n" for line in head) + _end(result) + "\n"
+        + f"REPORT RequestId: {result.request_id}\tDuration: {result.duration_ms:.2f} ms"
+        f"\tBilled Duration: {result.billed_duration_ms} ms\tMemory Size: {result.memory_size_mb} MB"
+        f"\tMax Memory Used: {result.max_memory_used_mb} MB{init}\t\n"
+    )
+
+
+@pytest.mark.parametrize("handler", ["echo", "noisy", "fail"])
+def test_the_report_written_on_first_read_holds_the_results_own_figures(sim, basic, handler):
+    basic(handler, name="f", memory_size=256)
+    for result in (sim.invoke("f", {"x": 1}), sim.invoke("f", {"x": 2})):  # cold, then warm
+        assert type(result.logs) is str
+        assert result.logs == _as_written_at_once(result)
+        assert result.logs is result.logs  # written once, then kept
+
+
+def test_everything_that_reads_a_result_sees_its_whole_log(sim, basic):
+    import copy
+    import pickle
+
+    import attrs
+
+    basic("echo", name="f")
+    sim.invoke("f", {})
+    first, second = sim.invoke("f", {}), sim.invoke("f", {})
+    assert "REPORT RequestId: " + first.request_id in repr(first)
+    assert attrs.asdict(second)["logs"].endswith("\t\n")
+    assert "REPORT" in pickle.loads(pickle.dumps(second)).logs
+    assert copy.copy(first) == first and first != second
+    assert attrs.evolve(first, logs="replaced").logs == "replaced"
+    assert sim.invocations("f")[-1].result.logs.startswith("START RequestId: " + second.request_id)
+
+
+def test_tail_json_logs_and_timeouts_are_written_with_the_result(sim, basic):
+    """What cannot wait: the Tail header is made of the log, JSON records carry the time
+    they were written, and a failed invoke's REPORT has a status."""
+    from lambdasim._result import PendingLog
+
+    basic("echo", name="f")
+    basic("echo", name="j", logging_config={"LogFormat": "JSON"})
+    basic("sleep", name="t", timeout=1)
+    sim.faults.timeout("t")
+    results = [sim.invoke("f", {}, log_type="Tail"), sim.invoke("j", {}), sim.invoke("t", 0)]
+    for result in results:
+        assert type(result.__class__.__dict__["logs"]._slot.__get__(result)) is not PendingLog
+    tail = results[0]
+    assert base64.b64decode(tail.log_result).decode() == tail.logs
+    assert "Status: timeout" in results[2].logs
