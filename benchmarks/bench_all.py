@@ -313,6 +313,7 @@ def measure_warm_against_floor(sim, warmup, count):
             del os.environ["LAMBDASIM_SPIN_US"]
         else:
             os.environ["LAMBDASIM_SPIN_US"] = saved
+    sim.invoke("noop", EVENT).raise_for_error()
     invoke = sim.invoke
     cold = []
 

@@ -273,12 +273,13 @@ def interleave(calls, warmup, count, blocks=20):
     for name in names:
         for _ in range(warmup):
             calls[name]()
-    per_block = max(1, count // blocks)
+    blocks = max(1, min(blocks, count))
+    bounds = [count * index // blocks for index in range(blocks + 1)]  # blocks differ by one at most
     for index in range(blocks):
         shift = index % len(names)
         for name in names[shift:] + names[:shift]:
             call, taken = calls[name], samples[name]
-            for _ in range(per_block if index < blocks - 1 else count - per_block * (blocks - 1)):
+            for _ in range(bounds[index + 1] - bounds[index]):
                 started = clock()
                 call()
                 taken.append(clock() - started)

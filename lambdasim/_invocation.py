@@ -16,7 +16,7 @@ import attrs
 from . import _clock, _platform
 from ._faults import Crash, InitFailure, Latency
 from ._platform_log import LogLines, LogSettings, Trace
-from ._result import InvokeResult, PendingLog
+from ._result import InvokeResult
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
 
 #: The init phase's own limit (spec §3.2).
@@ -243,8 +243,8 @@ def _finish(
         lines.trace is None or not lines.trace.sampled
     ):
         # END and REPORT in Text, with nothing but the result's own figures: written
-        # when the log is first read (InvokeResult.logs), if ever.
-        logs = PendingLog("".join(lines))
+        # when the log is first read (_result._Logs), if ever. Until then, bytes.
+        logs = "".join(lines).encode("utf-8", "surrogatepass")  # any str, and back exactly
     else:
         lines.end(
             request.request_id, status or ("error" if function_error else "success"), duration_ms, len(payload),

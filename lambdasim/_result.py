@@ -84,23 +84,20 @@ class InvokeResult:
         return self
 
 
-class PendingLog(str):
-    """A Text-format log whose ``END`` and ``REPORT`` lines are not written yet: the
-    text before them. Those lines are made of the result's own figures (request id,
-    durations, memory), so ``InvokeResult.logs`` writes them when it is first read:
-    an invoke whose log nobody reads never formats them (a tenth of a warm invoke).
-
-    A ``str`` without slots of its own: the garbage collector does not track it, as
-    it would a tuple or an object kept with every result.
-    """
-
-    __slots__ = ()
-
-
 class _Logs:
-    """``InvokeResult.logs``, in front of the attribute's slot: a ``PendingLog`` there
-    is finished, and the text kept, when first read. Whatever reads ``logs`` (the
-    attribute, ``==``, ``repr``, ``attrs.asdict``, pickling) reads the finished text."""
+    """``InvokeResult.logs``, in front of the attribute's slot.
+
+    In Text format an invoke's ``END`` and ``REPORT`` lines hold nothing but the
+    result's own figures (request id, durations, memory), so ``_invocation`` may
+    leave them out and put the log so far, up to ``START`` and the runtime's output,
+    in the slot as UTF-8 ``bytes``: objects the garbage collector does not track,
+    unlike any instance of a class of ours, which would make collections come more
+    often. The first read writes the two lines and keeps the text; an invoke whose
+    log nobody reads never formats them. Whatever reads ``logs`` (the attribute,
+    ``==``, ``hash``, ``repr``, ``attrs.asdict``, copies, pickling) reads the whole
+    text: it is a ``str`` once read. One slot, read once per call: threads that read
+    at the same time each write the same text.
+    """
 
     def __init__(self, slot: Any) -> None:
         self._slot = slot
@@ -109,10 +106,10 @@ class _Logs:
         if result is None:
             return self
         text = self._slot.__get__(result, owner)
-        if type(text) is PendingLog:
+        if type(text) is bytes:
             request_id = result.request_id
             text = (
-                text + _platform.end(request_id)
+                text.decode("utf-8", "surrogatepass") + _platform.end(request_id)
                 + _platform.report(
                     request_id, result.duration_ms, result.billed_duration_ms, result.memory_size_mb,
                     result.max_memory_used_mb, result.init_duration_ms,

@@ -214,8 +214,12 @@ def test_no_tail_unless_asked(sim, basic):
     assert sim.invoke("echo", log_type="None").log_result is None
 
 
-
 # --- END and REPORT written when the log is first read -------------------------------
+
+
+def _slot(result):
+    """What ``InvokeResult``'s ``logs`` slot holds now, without finishing it."""
+    return type(result).__dict__["logs"]._slot.__get__(result)
 
 
 def _as_written_at_once(result):
@@ -237,9 +241,32 @@ def _as_written_at_once(result):
 def test_the_report_written_on_first_read_holds_the_results_own_figures(sim, basic, handler):
     basic(handler, name="f", memory_size=256)
     for result in (sim.invoke("f", {"x": 1}), sim.invoke("f", {"x": 2})):  # cold, then warm
-        assert type(result.logs) is str
-        assert result.logs == _as_written_at_once(result)
-        assert result.logs is result.logs  # written once, then kept
+        assert type(_slot(result)) is bytes  # not written yet
+        logs = result.logs
+        assert type(logs) is str and _slot(result) is logs  # written once, then kept
+        assert logs == _as_written_at_once(result)
+
+
+def test_the_log_is_written_the_same_whether_it_waited_or_not(sim, basic):
+    """The same invoke, once with the log left to its first read and once written at
+    once (LogType Tail): the same lines but for the request id and the figures."""
+    basic("noisy", name="f")
+    sim.invoke("f", {})
+    waited, at_once = sim.invoke("f", {}), sim.invoke("f", {}, log_type="Tail")
+    assert type(_slot(waited)) is bytes and type(_slot(at_once)) is str
+
+    def shape(result):
+        text = result.logs.replace(result.request_id, "<id>")
+        text = re.sub(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", "<time>", text)
+        return re.sub(r"\d+(\.\d\d)? (ms|MB)", r"<n> \2", text)
+
+    assert shape(waited) == shape(at_once)
+
+
+def _unread(sim):
+    result = sim.invoke("f", {})
+    assert type(_slot(result)) is bytes
+    return result
 
 
 def test_everything_that_reads_a_result_sees_its_whole_log(sim, basic):
@@ -250,27 +277,44 @@ def test_everything_that_reads_a_result_sees_its_whole_log(sim, basic):
 
     basic("echo", name="f")
     sim.invoke("f", {})
-    first, second = sim.invoke("f", {}), sim.invoke("f", {})
-    assert "REPORT RequestId: " + first.request_id in repr(first)
-    assert attrs.asdict(second)["logs"].endswith("\t\n")
-    assert "REPORT" in pickle.loads(pickle.dumps(second)).logs
-    assert copy.copy(first) == first and first != second
-    assert attrs.evolve(first, logs="replaced").logs == "replaced"
-    assert sim.invocations("f")[-1].result.logs.startswith("START RequestId: " + second.request_id)
+
+    result = _unread(sim)
+    assert "REPORT RequestId: " + result.request_id in repr(result)
+    result = _unread(sim)
+    assert attrs.asdict(result)["logs"].endswith("\t\n")
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        result = _unread(sim)
+        loaded = pickle.loads(pickle.dumps(result, protocol))
+        assert type(_slot(loaded)) is str and loaded.logs.startswith("START") and "REPORT" in loaded.logs
+    for make in (copy.copy, copy.deepcopy):
+        result = _unread(sim)
+        made = make(result)
+        assert type(_slot(made)) is str and made.logs == result.logs and "REPORT" in made.logs
+    result = _unread(sim)
+    evolved = attrs.evolve(result, duration_ms=999.0)  # the log keeps the figures it was written with
+    assert type(_slot(evolved)) is str and evolved.logs == result.logs and "Duration: 999.00" not in evolved.logs
+    result = _unread(sim)
+    written = attrs.evolve(result, logs=copy.copy(result).logs)  # the same, its log already a str
+    assert written == result and hash(written) == hash(result)
+    assert attrs.evolve(_unread(sim), logs="other") != written
+    assert attrs.evolve(_unread(sim), logs="replaced").logs == "replaced"
+    result = _unread(sim)
+    assert sim.invocations("f")[-1].result.logs.startswith("START RequestId: " + result.request_id)
 
 
-def test_tail_json_logs_and_timeouts_are_written_with_the_result(sim, basic):
+def test_tail_json_traced_and_platform_failures_are_written_with_the_result(sim, basic):
     """What cannot wait: the Tail header is made of the log, JSON records carry the time
-    they were written, and a failed invoke's REPORT has a status."""
-    from lambdasim._result import PendingLog
-
+    they were written, a sampled trace adds its line, and a platform failure's REPORT
+    has a status. A handler's own error waits like a success (the test above)."""
     basic("echo", name="f")
     basic("echo", name="j", logging_config={"LogFormat": "JSON"})
+    basic("echo", name="x", tracing_config={"Mode": "Active"})
     basic("sleep", name="t", timeout=1)
     sim.faults.timeout("t")
-    results = [sim.invoke("f", {}, log_type="Tail"), sim.invoke("j", {}), sim.invoke("t", 0)]
+    results = [sim.invoke("f", {}, log_type="Tail"), sim.invoke("j", {}), sim.invoke("x", {}), sim.invoke("t", 0)]
     for result in results:
-        assert type(result.__class__.__dict__["logs"]._slot.__get__(result)) is not PendingLog
+        assert type(_slot(result)) is str
     tail = results[0]
     assert base64.b64decode(tail.log_result).decode() == tail.logs
-    assert "Status: timeout" in results[2].logs
+    assert "XRAY TraceId: " in results[2].logs
+    assert "Status: timeout" in results[3].logs
