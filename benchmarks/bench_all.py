@@ -315,18 +315,13 @@ def measure_warm_against_floor(sim, warmup, count):
             os.environ["LAMBDASIM_SPIN_US"] = saved
     sim.invoke("noop", EVENT).raise_for_error()
     invoke = sim.invoke
-    cold = []
-
-    def warm():
-        cold.append(invoke("noop", EVENT).cold_start)
-
-    def sleeping():
-        cold.append(invoke("noop-sleeping", EVENT).cold_start)
-
+    calls = {"warm": lambda: invoke("noop", EVENT), "sleeping": lambda: invoke("noop-sleeping", EVENT)}
     with bench_invoke.framed_echo() as floor:
-        samples = bench_invoke.interleave({"floor": floor, "warm": warm, "sleeping": sleeping}, warmup, count)
-    if any(cold[2 * warmup:]):
-        raise RuntimeError(f"{sum(cold[2 * warmup:])} of the warm samples were cold starts")
+        samples = bench_invoke.interleave({"floor": floor, **calls}, warmup, count)
+    # Each function's first invoke above was its one cold start.
+    cold = sum(record.cold_start for name in ("noop", "noop-sleeping") for record in sim.invocations(name)) - 2
+    if cold:
+        raise RuntimeError(f"{cold} of the warm invokes were cold starts")
     return samples
 
 

@@ -196,15 +196,7 @@ def measure_pipe_round_trip(warmup, count, parent_cpu=None, child_cpu=None):
 
 def time_round_trips(round_trip, warmup, count):
     """Nanoseconds of ``count`` calls of ``round_trip`` after ``warmup`` untimed ones."""
-    clock = time.perf_counter_ns
-    for _ in range(warmup):
-        round_trip()
-    samples = []
-    for _ in range(count):
-        started = clock()
-        round_trip()
-        samples.append(clock() - started)
-    return samples
+    return interleave({"round trip": round_trip}, warmup, count, blocks=1)["round trip"]
 
 
 def stop_echo_child(child):
