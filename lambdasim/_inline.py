@@ -43,7 +43,7 @@ from ._inline_call import Call, rss_kb
 from ._inline_modules import EnvironmentModules
 from ._runtime import context as lambda_context
 from ._runtime import bootstrap, errors, logs, marshal
-from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply, Sandbox
+from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply, Sandbox, WholeInvoke
 from ._sandbox._spec import environment_variables, log_stream_name, passthrough_variables, python_path
 
 __all__ = ["DIFFERENCES", "InlineEnvironment", "InlineEnvironments", "InlineModeWarning"]
@@ -125,7 +125,7 @@ class InlineEnvironments:
         )
 
 
-class InlineEnvironment(ExecutionEnvironment):
+class InlineEnvironment(WholeInvoke, ExecutionEnvironment):
     """An execution environment whose runtime is the test process itself.
 
     It has the inspection surface of ``ExecutionEnvironment`` (``id``, ``state``,

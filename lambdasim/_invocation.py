@@ -62,23 +62,18 @@ class InvokeRequest:
 
 def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     """Invoke ``request`` on ``env`` (initializing it first when it is cold)."""
-    # Positional arguments here and below, on the warm path: matching keywords costs
-    # more than the work of most of these calls.
-    lines = LogLines(
-        request.log_settings, request.trace, request.function_name, request.version,
-        request.invoked_function_arn, request.memory_size, env.log_stream_name,
-    )
     init_ms: Optional[float] = None
     env.notice_death()
     cold = not env.initialized
     deadline = None
+    lines = None
     if cold:
+        lines = _log_lines(env, request)
         init = _initialize(env, request, lines)
         if init.failed is not None:
             return _finish(request, lines, init.failed, cold=True)
         init_ms = init.milliseconds + request.latency.init * 1000
         deadline = init.invoke_deadline
-    lines.start(request.request_id)
     latency = request.latency.invoke
     now = _clock.monotonic()
     if deadline is None:
@@ -102,10 +97,25 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
         header["now"] = request.simulated_now
     if request.trace is not None:
         header["trace_id"] = request.trace.header
-    reply = env.invoke(header, request.body, deadline)
+    env.send(header, request.body)
+    # The log's start is written while the runtime runs the handler: a warm invoke
+    # waits for no line of it.
+    if lines is None:
+        lines = _log_lines(env, request)
+    lines.start(request.request_id)
+    reply = env.receive(deadline)
     if reply.outcome is not Outcome.TIMEOUT:
         reply.seconds += latency
     return _record(env, request, reply, lines, init_ms, cold)
+
+
+def _log_lines(env: ExecutionEnvironment, request: InvokeRequest) -> LogLines:
+    # Positional arguments here and below, on the warm path: matching keywords costs
+    # more than the work of most of these calls.
+    return LogLines(
+        request.log_settings, request.trace, request.function_name, request.version,
+        request.invoked_function_arn, request.memory_size, env.log_stream_name,
+    )
 
 
 @attrs.define

@@ -1,6 +1,7 @@
 """X-Ray tracing: the trace header a handler sees and the XRAY line of REPORT (spec §5.1, §7.1)."""
 
 import re
+import time
 
 import pytest
 
@@ -89,3 +90,54 @@ def test_two_environments_make_different_trace_ids(sim):
     first = sim.invoke("f").payload
     sim.faults.cold_start("f")
     assert sim.invoke("f").payload.split(";")[0] != first.split(";")[0]
+
+
+# The runtime sets the next invoke's unsampled header as soon as it has answered,
+# and an invoke keeps it only when it comes in the same second of the real clock.
+
+
+def _header_time(result):
+    return int(HEADER.fullmatch(result.payload)["time"], 16)
+
+
+def test_a_warm_invoke_in_a_later_second_gets_a_header_of_that_second(sim):
+    create(sim)
+    sim.invoke("f")  # the environment starts and sets a header ahead
+    before = time.time()
+    time.sleep(1.05 - before % 1)  # into the next second, past the header set ahead
+    before = int(time.time())
+    result = sim.invoke("f")
+    assert before <= _header_time(result) <= int(time.time())
+
+
+def test_back_to_back_warm_invokes_get_new_headers_of_their_second(sim):
+    create(sim)
+    sim.invoke("f")
+    seen = set()
+    for _ in range(20):
+        before = int(time.time())
+        result = sim.invoke("f")
+        assert before <= _header_time(result) <= int(time.time())
+        seen.add(HEADER.fullmatch(result.payload)["id"])
+    assert len(seen) == 20
+
+
+def test_a_warm_invoke_on_the_simulated_clock_does_not_take_the_header_set_ahead(sim):
+    freezegun = pytest.importorskip("freezegun")
+    create(sim)
+    sim.invoke("f")
+    sim.invoke("f")  # warm: a header is set ahead for the next invoke
+    with freezegun.freeze_time("2020-02-01 00:00:00"):
+        result = sim.invoke("f")
+    assert _header_time(result) == 1580515200
+    assert not result.cold_start
+
+
+def test_a_warm_invoke_with_active_tracing_sends_its_sampled_header(sim):
+    create(sim)
+    sim.invoke("f")
+    sim.update_function_configuration("f", tracing_config={"Mode": "Active"})
+    sim.invoke("f")
+    result = sim.invoke("f")
+    assert not result.cold_start
+    assert HEADER.fullmatch(result.payload)["sampled"] == "1"

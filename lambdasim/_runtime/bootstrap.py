@@ -173,6 +173,8 @@ def _serve(commands, control, handler, utf8, spin=None):
     commands = open(commands, "rb", buffering=1 << 16)
     pause = 0  # commands left without polling since a poll ran out
     first = True  # the poll for the invoke that follows init: a miss there pauses nothing
+    #: The second of the unsampled trace header set ahead for this invoke, if one was.
+    trace_second = None
     while True:
         if spin and not _poll_briefly(next_command, spin) and not first:
             pause = _SPIN_PAUSE
@@ -190,8 +192,14 @@ def _serve(commands, control, handler, utf8, spin=None):
         request_id = header["request_id"]
         logs.set_request_id(request_id)
         # Lambda sends every invoke a trace header, unsampled unless tracing is Active;
-        # the test process sends only sampled ones and the runtime makes the others.
-        _set_trace(header.get("trace_id") or _unsampled_trace(header.get("now")))
+        # the test process sends only sampled ones and the runtime makes the others
+        # (usually ahead: see _trace_ahead).
+        trace = header.get("trace_id")
+        if trace is None and (trace_second is None or "now" in header or int(time.time()) != trace_second):
+            trace = _unsampled_trace(header.get("now"))
+        if trace is not None:
+            _set_trace(trace)
+        trace_second = None
         crash = header.get("crash")
         if crash:
             _crash(crash)
@@ -234,6 +242,7 @@ def _serve(commands, control, handler, utf8, spin=None):
             # encoder would produce for {"op": "result", "maxrss_kb": N[, "raw": true]}.
             head = _RAW_RESULT_HEAD if isinstance(result, bytes) else _RESULT_HEAD
             protocol.write_all(control, protocol.pack_encoded(head % _max_rss_kb(), payload))
+            trace_second = _trace_ahead()
         logs.set_request_id("")
         if _first_answer_waiters:
             _answered()
@@ -428,6 +437,19 @@ def _unsampled_trace(now):
         _trace_ids = random.Random(os.urandom(16))
     digits = _trace_ids.getrandbits(160).to_bytes(20, "big").hex()
     return "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(now or time.time()), digits[:24], digits[24:])
+
+
+def _trace_ahead():
+    """Set the next invoke's unsampled trace header now, while the test process reads
+    this answer (the runtime would wait for it otherwise); return its second.
+
+    The next invoke keeps it when it comes in the same second, without a trace
+    header of its own or a simulated time. Only when no thread or child process
+    of the handler's is left: nothing else can see the variable change early.
+    """
+    second = int(time.time())
+    _set_trace(_unsampled_trace(second))
+    return second
 
 
 _Environ = type(os.environ)

@@ -21,14 +21,14 @@ from typing import Optional
 from .. import _clock
 from .._platform_log import Trace
 from .._runtime_api import Invocation, RuntimeApiServer
-from ._environment import ExecutionEnvironment, Outcome, Reply, _Captured, _drain, _peak_rss_kb, _read
+from ._environment import ExecutionEnvironment, Outcome, Reply, WholeInvoke, _Captured, _drain, _peak_rss_kb, _read
 
 #: How long a runtime that posted an init error may take to exit on its own
 #: (awslambdaric exits at once); then it is killed, as Lambda ends the init.
 INIT_ERROR_EXIT_SECONDS = 1.0
 
 
-class CustomRuntimeEnvironment(ExecutionEnvironment):
+class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
     """An environment running a ``bootstrap`` executable against a Runtime API server."""
 
     #: The bootstrap may print after it posted its answer, and the answer comes from

@@ -76,6 +76,19 @@ class Reply:
     exit_status: Optional[int] = None
 
 
+class WholeInvoke:
+    """For environments whose ``invoke`` does all of an invoke (in this thread, or through
+    the Runtime API): ``send`` keeps the request and ``receive`` runs ``invoke``."""
+
+    def send(self, header: dict, body: bytes) -> None:
+        self._request = (header, body)
+
+    def receive(self, deadline: float) -> Reply:
+        header, body = self._request
+        self._request = None
+        return self.invoke(header, body, deadline)
+
+
 class Sandbox:
     """The parts of an environment that survive a reset: namespaces, ``/tmp``, log stream."""
 
@@ -148,6 +161,9 @@ class ExecutionEnvironment:
         #: Invokes left without polling since a poll ran out with no answer (the
         #: runtime was not running beside us: on this CPU, or slow this once).
         self._spin_pause = 0
+        #: When the invoke now running was sent, and whether its answer is polled for.
+        self._sent = 0.0
+        self._sent_spin = False
         #: Whether the command and reply pipes were enlarged for a large event or result:
         #: through a 64 KiB pipe, a 1 MB payload takes 16 hand-overs between the processes.
         self._large_pipes = False
@@ -261,7 +277,16 @@ class ExecutionEnvironment:
 
     def invoke(self, header: dict, body: bytes, deadline: float) -> Reply:
         """Send one invoke; wait for its answer until ``deadline`` (real clock)."""
-        started = _clock.monotonic()
+        self.send(header, body)
+        return self.receive(deadline)
+
+    def send(self, header: dict, body: bytes) -> None:
+        """Write one invoke to the runtime; ``receive`` waits for its answer.
+
+        Between the two the runtime runs the handler, and the test process may
+        do work of its own that the answer does not need (``_invocation.run``).
+        """
+        self._sent = _clock.monotonic()
         self.invocations += 1
         if self._frozen:
             self._thaw()
@@ -273,15 +298,19 @@ class ExecutionEnvironment:
             # Invokes come back to back from one thread: the runtime polls for the
             # next one after it answers, as this process polls for the answer.
             header["spin"] = self._spin
+        self._sent_spin = spin
         if len(body) > _READ_SIZE and not self._large_pipes:
             self._enlarge_pipes()
         try:
             write_all(self._command_fd, pack(header, body))
         except OSError:
-            pass  # The process died; _await reports how.
+            pass  # The process died; receive reports how.
+
+    def receive(self, deadline: float) -> Reply:
+        """Wait until ``deadline`` (real clock) for the answer to what ``send`` wrote."""
         _waiting.add(self)
         try:
-            reply = self._await(deadline, started, spin and len(_waiting) == 1)
+            reply = self._await(deadline, self._sent, self._sent_spin and len(_waiting) == 1)
         finally:
             _waiting.discard(self)
         # Twice the window: an answer that was slept for took the wake-ups longer than
