@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import math
 import signal
-from typing import Optional
+from typing import Callable, Optional
 
 import attrs
 
@@ -60,8 +60,11 @@ class InvokeRequest:
     trace: Optional[Trace] = None
 
 
-def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
-    """Invoke ``request`` on ``env`` (initializing it first when it is cold)."""
+def run(
+    env: ExecutionEnvironment, request: InvokeRequest, meanwhile: Optional[Callable[[], None]] = None
+) -> InvokeResult:
+    """Invoke ``request`` on ``env`` (initializing it first when it is cold); call
+    ``meanwhile`` while the runtime runs the handler."""
     init_ms: Optional[float] = None
     env.notice_death()
     cold = not env.initialized
@@ -103,6 +106,8 @@ def run(env: ExecutionEnvironment, request: InvokeRequest) -> InvokeResult:
     if lines is None:
         lines = _log_lines(env, request)
     lines.start(request.request_id)
+    if meanwhile is not None:
+        meanwhile()
     reply = env.receive(deadline)
     if reply.outcome is not Outcome.TIMEOUT:
         reply.seconds += latency

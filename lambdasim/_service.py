@@ -762,7 +762,8 @@ class LambdaSim:
                 Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,  # trace
             )
             try:
-                result = _invocation.run(env, request)
+                # The next invoke's request id is drawn while this one's handler runs.
+                result = _invocation.run(env, request, self._request_ids.draw_ahead)
             except BaseException:
                 record.pool.discard(env)
                 env.close()

@@ -225,6 +225,34 @@ def test_a_pinned_request_id_holds_in_its_own_thread_only():
     assert ids.next() != "pinned-id"
 
 
+def test_an_id_drawn_ahead_is_the_next_one_and_is_drawn_once():
+    ids = RequestIds()
+    ids.draw_ahead()
+    ids.draw_ahead()  # one is waiting already: no second
+    (ahead,) = ids._ahead
+    assert uuid.UUID(ahead).version == 4
+    assert ids.next() == ahead
+    assert ids._ahead == [] and ids.next() != ahead
+
+
+def test_a_pinned_id_comes_before_one_drawn_ahead():
+    ids = RequestIds()
+    ids.draw_ahead()
+    (ahead,) = ids._ahead
+    with ids.pinned("pinned-id"):
+        assert ids.next() == "pinned-id"
+    assert ids.next() == ahead
+
+
+def test_each_warm_invoke_draws_the_next_ones_id_while_its_handler_runs(sim, basic):
+    basic("echo")
+    sim.invoke("echo")
+    ahead = list(sim._request_ids._ahead)
+    assert len(ahead) == 1
+    assert sim.invoke("echo").request_id == ahead[0]
+    assert len(set(result.request_id for result in (sim.invoke("echo") for _ in range(50)))) == 50
+
+
 def test_unsampled_trace_headers_differ_and_follow_the_format():
     headers = [bootstrap._unsampled_trace(1_700_000_000) for _ in range(200)]
     assert len(set(headers)) == len(headers)
@@ -340,8 +368,13 @@ def test_pinned_ids_stop_being_looked_up_once_no_thread_holds_one():
     assert ids._pinning == 0 and ids.next() not in ("a", "b")
 
 
-@pytest.mark.parametrize("make", [RequestIds().next, lambda: bootstrap._unsampled_trace(1)],
-                         ids=["request ids", "trace ids"])
+def _drawn_ahead_then_next(ids=RequestIds()):
+    ids.draw_ahead()
+    return ids.next()
+
+
+@pytest.mark.parametrize("make", [RequestIds().next, _drawn_ahead_then_next, lambda: bootstrap._unsampled_trace(1)],
+                         ids=["request ids", "request ids drawn ahead", "trace ids"])
 def test_ids_are_safe_to_make_from_many_threads(make):
     """Each id is its own draw from a generator that is safe across threads (the
     inline mode runs handlers in threads of the test process)."""
