@@ -225,6 +225,27 @@ def test_a_pinned_request_id_holds_in_its_own_thread_only():
     assert ids.next() != "pinned-id"
 
 
+def test_the_context_sees_what_a_handler_did_to_its_variables_in_the_invoke_before(sim, tmp_path):
+    """The runtime reads the context's variables once an invoke has answered, for the next."""
+    (tmp_path / "app.py").write_text(
+        "import os\n"
+        "def handler(event, context):\n"
+        "    seen = context.function_name\n"
+        "    if 'set' in event:\n"
+        "        os.environ['AWS_LAMBDA_FUNCTION_NAME'] = event['set']\n"
+        "    elif 'unset' in event:\n"
+        "        del os.environ['AWS_LAMBDA_FUNCTION_NAME']\n"
+        "    return seen\n"
+    )
+    sim.create_function("f", handler="app.handler", code=str(tmp_path))
+    assert sim.invoke("f", {}).payload == "f"
+    assert sim.invoke("f", {"set": "renamed"}).payload == "f"
+    assert sim.invoke("f", {"unset": True}).payload == "renamed"
+    assert sim.invoke("f", {}).payload is None
+    assert sim.invoke("f", {"set": "again"}).payload is None
+    assert sim.invoke("f", {}).payload == "again"
+
+
 def test_an_id_drawn_ahead_is_the_next_one_and_is_drawn_once():
     ids = RequestIds()
     ids.draw_ahead()

@@ -173,8 +173,9 @@ def _serve(commands, control, handler, utf8, spin=None):
     commands = open(commands, "rb", buffering=1 << 16)
     pause = 0  # commands left without polling since a poll ran out
     first = True  # the poll for the invoke that follows init: a miss there pauses nothing
-    #: The second of the unsampled trace header set ahead for this invoke, if one was.
-    trace_second = None
+    #: The second of the unsampled trace header set ahead for this invoke, if one was,
+    #: and the context's variables, read ahead (both once the last invoke answered).
+    trace_second = variables = None
     while True:
         if spin and not _poll_briefly(next_command, spin) and not first:
             pause = _SPIN_PAUSE
@@ -200,6 +201,7 @@ def _serve(commands, control, handler, utf8, spin=None):
         if trace is not None:
             _set_trace(trace)
         trace_second = None
+        ahead, variables = variables, None
         crash = header.get("crash")
         if crash:
             _crash(crash)
@@ -213,6 +215,7 @@ def _serve(commands, control, handler, utf8, spin=None):
                 header["deadline_ms"],
                 header["invoked_function_arn"],
                 header.get("tenant_id"),
+                ahead,
             )
             result = handler(event, context)
         except Exception as exc:
@@ -243,6 +246,7 @@ def _serve(commands, control, handler, utf8, spin=None):
             head = _RAW_RESULT_HEAD if isinstance(result, bytes) else _RESULT_HEAD
             protocol.write_all(control, protocol.pack_encoded(head % _max_rss_kb(), payload))
             trace_second = _trace_ahead()
+            variables = lambda_context._function_variables()
         logs.set_request_id("")
         if _first_answer_waiters:
             _answered()

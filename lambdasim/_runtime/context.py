@@ -32,7 +32,9 @@ _Environ = type(os.environ)
 
 
 def _function_variables() -> tuple:
-    """``os.environ.get`` of each of ``_FUNCTION_VARIABLES``, read when the context is built.
+    """``os.environ.get`` of each of ``_FUNCTION_VARIABLES``, read when the context is
+    built, or (``function_variables``) once the last invoke has answered, when nothing
+    of its handler's is left running: nothing can change them in between.
 
     Read from the mapping's own bytes, as ``os.environ`` decodes them: its ``get``
     costs a few Python calls per name, a third of building the context. Whatever
@@ -125,6 +127,7 @@ class LambdaContext:
         epoch_deadline_time_in_ms: int,
         invoked_function_arn: str,
         tenant_id: Optional[str] = None,
+        function_variables: Optional[tuple] = None,
     ) -> None:
         self.aws_request_id = invoke_id
         (
@@ -133,7 +136,7 @@ class LambdaContext:
             self.function_name,
             self.memory_limit_in_mb,
             self.function_version,
-        ) = _function_variables()
+        ) = function_variables or _function_variables()
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = tenant_id
         self.client_context = _from_dict(ClientContext, client_context)
