@@ -16,7 +16,7 @@ import attrs
 from . import _clock, _platform
 from ._faults import Crash, InitFailure, Latency
 from ._platform_log import LogLines, LogSettings, Trace
-from ._result import InvokeResult
+from ._result import InvokeResult, complete, made_ahead
 from ._sandbox._environment import ExecutionEnvironment, Outcome, Reply
 
 #: The init phase's own limit (spec §3.2).
@@ -108,10 +108,11 @@ def run(
     lines.start(request.request_id)
     if meanwhile is not None:
         meanwhile()
+    ahead = made_ahead(request.function_name, request.request_id, request.version, cold, request.memory_size)
     reply = env.receive(deadline)
     if reply.outcome is not Outcome.TIMEOUT:
         reply.seconds += latency
-    return _record(env, request, reply, lines, init_ms, cold)
+    return _record(env, request, reply, lines, init_ms, cold, ahead)
 
 
 def _log_lines(env: ExecutionEnvironment, request: InvokeRequest) -> LogLines:
@@ -190,7 +191,10 @@ def _record(
     lines: LogLines,
     init_ms: Optional[float],
     cold: bool,
+    ahead: Optional[InvokeResult] = None,
 ) -> InvokeResult:
+    """The result of an invoke's answer; ``ahead``, made while it ran, holds a result's
+    fields when there is one (a failure of the platform's makes its own)."""
     lines.output(_output(reply))
     memory = _memory_mb(reply, env)
     duration_ms = reply.seconds * 1000
@@ -203,11 +207,11 @@ def _record(
             )
             return _finish(request, lines, failure, cold=cold, init_ms=init_ms)
         content_type = "application/unknown" if reply.header.get("raw") else "application/json"
-        return _finish(request, lines, None, cold, init_ms, payload, duration_ms, memory, False, content_type)
+        return _finish(request, lines, None, cold, init_ms, payload, duration_ms, memory, False, content_type, None, ahead)
     if reply.outcome is Outcome.ERROR:
         return _finish(request, lines, None, cold=cold, init_ms=init_ms, payload=reply.body,
                        duration_ms=duration_ms, memory=memory, function_error=True,
-                       exception=reply.header.get("exception"))
+                       exception=reply.header.get("exception"), ahead=ahead)
     if reply.outcome is Outcome.TIMEOUT:
         failure = _Failure(
             _platform.timeout_document(request.request_id, request.timeout), "Sandbox.Timedout",
@@ -242,6 +246,7 @@ def _finish(
     function_error: bool = False,
     content_type: str = "application/json",
     exception: Optional[BaseException] = None,
+    ahead: Optional[InvokeResult] = None,
 ) -> InvokeResult:
     status = error_type = None
     if failure is not None:
@@ -272,6 +277,11 @@ def _finish(
         logs = "".join(lines)
         if request.log_type == "Tail":
             log_result = base64.b64encode(logs.encode()[-TAIL_BYTES:]).decode()
+    if ahead is not None:
+        return complete(
+            ahead, payload, "Unhandled" if function_error else None, logs, log_result, init_ms, duration_ms,
+            billed, memory, content_type, exception,
+        )
     return InvokeResult(  # the fields in their order
         request.function_name,  # function_name
         payload,  # raw_payload

@@ -128,6 +128,59 @@ class _Logs:
 InvokeResult.logs = _Logs(InvokeResult.__dict__["logs"])  # type: ignore[assignment]
 
 
+def made_ahead(function_name: str, request_id: str, version: str, cold_start: bool, memory_size_mb: int) -> InvokeResult:
+    """A result made while its invoke runs, for ``complete`` to fill in once the answer is in.
+
+    A frozen attrs class sets each field through ``object.__setattr__``: about 3 µs
+    for sixteen, which the test process spends while it waits for the runtime anyway.
+    ``complete`` then writes the answer's fields straight into their slots (0.5 µs).
+    Nothing else sees the result before it is complete.
+    """
+    return InvokeResult(function_name, b"", 200, request_id, version, None, "", None, cold_start, None, 0.0, 0, 0, memory_size_mb)
+
+
+_FIELD = InvokeResult.__dict__
+
+
+def complete(
+    result: InvokeResult,
+    raw_payload: bytes,
+    function_error: Optional[str],
+    logs: Any,
+    log_result: Optional[str],
+    init_duration_ms: Optional[float],
+    duration_ms: float,
+    billed_duration_ms: int,
+    max_memory_used_mb: int,
+    content_type: str,
+    exception: Optional[BaseException],
+    *,
+    _raw_payload=_FIELD["raw_payload"].__set__,
+    _logs=_FIELD["logs"]._slot.__set__,
+    _duration=_FIELD["duration_ms"].__set__,
+    _billed=_FIELD["billed_duration_ms"].__set__,
+    _memory=_FIELD["max_memory_used_mb"].__set__,
+) -> InvokeResult:
+    """Fill in a result from ``made_ahead``: the fields its maker could not know (the
+    others keep what ``made_ahead`` gave them unless given here)."""
+    _raw_payload(result, raw_payload)
+    _logs(result, logs)
+    _duration(result, duration_ms)
+    _billed(result, billed_duration_ms)
+    _memory(result, max_memory_used_mb)
+    if function_error is not None:
+        _FIELD["function_error"].__set__(result, function_error)
+    if log_result is not None:
+        _FIELD["log_result"].__set__(result, log_result)
+    if init_duration_ms is not None:
+        _FIELD["init_duration_ms"].__set__(result, init_duration_ms)
+    if content_type != "application/json":
+        _FIELD["content_type"].__set__(result, content_type)
+    if exception is not None:
+        _FIELD["exception"].__set__(result, exception)
+    return result
+
+
 @attrs.frozen
 class Invocation:
     """The record of one synchronous invocation: what was sent and what came back."""

@@ -14,6 +14,7 @@ import sys
 import threading
 import uuid
 
+import attrs
 import pytest
 
 from lambdasim import LambdaSim
@@ -418,3 +419,28 @@ def test_ids_are_safe_to_make_from_many_threads(make):
     finally:
         sys.setswitchinterval(interval)
     assert errors == [] and len(made) == 40000 and len(set(made)) == 40000
+
+
+# --- a result made while its invoke runs ------------------------------------------------
+
+
+@pytest.mark.parametrize("function_error", [None, "Unhandled"])
+@pytest.mark.parametrize("log_result", [None, "U1RBUlQ="])
+@pytest.mark.parametrize("init_ms", [None, 123.46])
+@pytest.mark.parametrize("content_type", ["application/json", "application/unknown"])
+@pytest.mark.parametrize("exception", [None, ValueError("boom")])
+def test_a_result_made_ahead_and_completed_is_the_result_built_at_once(
+    function_error, log_result, init_ms, content_type, exception
+):
+    from lambdasim._result import InvokeResult, complete, made_ahead
+
+    answer = (b'{"a": 1}', function_error, "START RequestId: id\n", log_result, init_ms, 1.25, 2, 41, content_type, exception)
+    ahead = made_ahead("f", "id", "3", init_ms is not None, 256)
+    completed = complete(ahead, *answer)
+    built = InvokeResult(
+        "f", answer[0], 200, "id", "3", function_error, answer[2], log_result, init_ms is not None, init_ms,
+        1.25, 2, 41, 256, content_type, exception,
+    )
+    assert completed is ahead
+    assert attrs.asdict(completed, recurse=False) == attrs.asdict(built, recurse=False)
+    assert completed == built and hash(completed) == hash(built)
