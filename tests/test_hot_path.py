@@ -4,6 +4,7 @@ Each shortcut must give exactly what the plain path gives; these tests check tha
 (and the bounds of polling), never how fast anything is.
 """
 
+import io
 import json
 import math
 import os
@@ -444,3 +445,34 @@ def test_a_result_made_ahead_and_completed_is_the_result_built_at_once(
     assert completed is ahead
     assert attrs.asdict(completed, recurse=False) == attrs.asdict(built, recurse=False)
     assert completed == built and hash(completed) == hash(built)
+
+
+# --- the invoke header from a template ----------------------------------------------------
+
+_PLAIN_HEADER = {
+    "op": "invoke",
+    "request_id": "3f1c9a2e-6b7d-4e0a-9c51-2d8e4f6a7b90",
+    "deadline_ms": 1_800_000_000_123,
+    "invoked_function_arn": "arn:aws:lambda:us-east-1:123456789012:function:orders:live",
+}
+
+
+@pytest.mark.parametrize("spin", [None, 0.0002, 1e-05, 0.01, 0.000123456789])
+@pytest.mark.parametrize("header", [
+    _PLAIN_HEADER,
+    {**_PLAIN_HEADER, "request_id": 'quote " backslash \\ newline \n é \u2028 \x00'},
+    {**_PLAIN_HEADER, "invoked_function_arn": "arn:aws:lambda:eu-west-1:1:function:ünïcode"},
+    {**_PLAIN_HEADER, "deadline_ms": 0},
+    {**_PLAIN_HEADER, "deadline_ms": 1.5e12},  # not an int: the encoder writes it
+    {**_PLAIN_HEADER, "client_context": {"custom": {"a": 1}}},
+    {**_PLAIN_HEADER, "now": 1_700_000_000.25, "trace_id": "Root=1-x;Parent=y;Sampled=1"},
+    {**_PLAIN_HEADER, "crash": {"signal": 9, "exit_code": None}},
+    {**_PLAIN_HEADER, "op": "other"},
+    {key: value for key, value in _PLAIN_HEADER.items() if key != "deadline_ms"},
+])
+def test_the_invoke_header_template_writes_what_the_encoder_writes(header, spin):
+    body = b'{"order_id":"A-1"}'
+    expected = protocol.pack(header if spin is None else {**header, "spin": spin}, body)
+    assert protocol.pack_invoke(dict(header), body, spin) == expected
+    assert protocol.pack_invoke(dict(header), body, spin) == expected  # the spin text, kept
+    assert protocol.read_frame(io.BytesIO(expected))[0] == (header if spin is None else {**header, "spin": spin})

@@ -20,7 +20,7 @@ from typing import Optional, Tuple
 import attrs
 
 from .. import _clock
-from .._runtime.protocol import FrameReader, pack, write_all
+from .._runtime.protocol import FrameReader, pack, pack_invoke, write_all
 from ._zygote import Zygote
 
 # Reads allocate their whole size up front: a 1 MiB read costs page faults
@@ -294,15 +294,13 @@ class ExecutionEnvironment:
         if self._spin_pause:
             self._spin_pause -= 1
             spin = False
-        if spin:
-            # Invokes come back to back from one thread: the runtime polls for the
-            # next one after it answers, as this process polls for the answer.
-            header["spin"] = self._spin
         self._sent_spin = spin
         if len(body) > _READ_SIZE and not self._large_pipes:
             self._enlarge_pipes()
         try:
-            write_all(self._command_fd, pack(header, body))
+            # With "spin" when invokes come back to back from one thread: the runtime
+            # polls for the next one after it answers, as this process polls for the answer.
+            write_all(self._command_fd, pack_invoke(header, body, self._spin if spin else None))
         except OSError:
             pass  # The process died; receive reports how.
 
