@@ -8,6 +8,7 @@ import io
 import json
 import math
 import os
+import random
 import re
 import select
 import subprocess
@@ -27,6 +28,7 @@ from lambdasim._sandbox._environment import spin_seconds
 
 HANDLER = """
 import os
+import random
 def handler(event, context):
     return {"event": event, "trace": os.environ["_X_AMZN_TRACE_ID"][:7], "name": context.function_name}
 """
@@ -476,3 +478,47 @@ def test_the_invoke_header_template_writes_what_the_encoder_writes(header, spin)
     assert protocol.pack_invoke(dict(header), body, spin) == expected
     assert protocol.pack_invoke(dict(header), body, spin) == expected  # the spin text, kept
     assert protocol.read_frame(io.BytesIO(expected))[0] == (header if spin is None else {**header, "spin": spin})
+
+
+# --- the frame reader -----------------------------------------------------------------------
+
+
+def _frames_in_order(count, seed):
+    rng = random.Random(seed)
+    return [
+        ({"op": "result", "n": index, "pad": "x" * rng.choice([0, 1, 7, 300, 70000])}, bytes(rng.choice([0, 3, 65536, 100000])))
+        for index in range(count)
+    ]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_frame_reader_gives_back_every_frame_however_the_bytes_come(seed):
+    rng = random.Random(seed)
+    sent = _frames_in_order(6, seed)
+    stream = b"".join(protocol.pack(header, body) for header, body in sent)
+    reader, got, position = protocol.FrameReader(), [], 0
+    while position < len(stream):
+        # Whole frames, several at once, and pieces cut anywhere (inside the prefix too).
+        size = rng.choice([1, 5, 8, 9, 100, 4096, 70000, len(stream)])
+        reader.feed(stream[position:position + size])
+        position += size
+        assert reader.wanted() >= 1 << 16
+        frame = reader.take()
+        while frame is not None:
+            got.append(frame)
+            frame = reader.take()
+    assert got == sent
+    assert reader.take() is None and list(reader.frames()) == []
+
+
+def test_a_read_of_one_whole_frame_is_taken_as_it_came_and_keeps_its_order():
+    first, second = protocol.pack({"op": "a"}, b"1"), protocol.pack({"op": "b"}, b"22")
+    reader = protocol.FrameReader()
+    reader.feed(first)  # kept whole
+    reader.feed(second[:3])  # a piece after it: both go to the buffer, in order
+    assert reader.take() == ({"op": "a"}, b"1")
+    assert reader.take() is None
+    reader.feed(second[3:])
+    assert list(reader.frames()) == [({"op": "b"}, b"22")]
+    reader.feed(first + second)  # two frames in one read
+    assert list(reader.frames()) == [({"op": "a"}, b"1"), ({"op": "b"}, b"22")]

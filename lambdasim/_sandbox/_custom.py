@@ -131,9 +131,7 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
         poller.register(self._api_r, select.POLLIN)
         while poller.poll(0):
             self._frames.feed(os.read(self._api_r, self._frames.wanted()))
-        for frame in self._frames.frames():
-            return frame
-        return None
+        return self._frames.take()
 
     def _let_exit(self, until: float) -> bytes:
         """Wait (bounded) for the runtime to exit after an init error; kill it if it does not."""

@@ -378,11 +378,14 @@ class ExecutionEnvironment:
         log_waiting = False
         limit = self.memory_limit_kb
         next_check = started + _MEMORY_CHECK_SECONDS
+        frames = self._frames
         while True:
-            for header, body in self._frames.frames():
-                if header["op"] == "sandbox":
-                    self._adopt_namespaces()
-                    continue
+            frame = frames.take()
+            while frame is not None and frame[0]["op"] == "sandbox":
+                self._adopt_namespaces()
+                frame = frames.take()
+            if frame is not None:
+                header, body = frame
                 outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
                 if log_open and (log_waiting or not self._output_precedes_answer):
@@ -420,11 +423,11 @@ class ExecutionEnvironment:
                         log_open = False
                     continue
                 # The reply pipe, or (custom runtimes) the Runtime API's frame pipe.
-                wanted = self._frames.wanted()
+                wanted = frames.wanted()
                 data = os.read(fd, wanted)
                 if not data:
                     return self._died(output, started, log_open)
-                self._frames.feed(data)
+                frames.feed(data)
                 if wanted > _READ_SIZE and not self._large_pipes:
                     self._enlarge_pipes()  # a large answer is on its way
 
