@@ -24,8 +24,8 @@ class EnvironmentPool:
 
     def acquire(self, now: float, idle_timeout: Optional[float]) -> tuple:
         """Return ``(environment or None, expired environments to close)``."""
-        expired = self.expire(now, idle_timeout)
         with self._lock:
+            expired = self._expire(now, idle_timeout)
             env = self._idle.pop() if self._idle else None
             if env is not None:
                 self._busy.append(env)
@@ -33,15 +33,15 @@ class EnvironmentPool:
 
     def expire(self, now: float, idle_timeout: Optional[float]) -> List[ExecutionEnvironment]:
         """Remove and return idle environments unused for ``idle_timeout`` (simulated) seconds."""
-        if idle_timeout is None:
-            return []
         with self._lock:
-            # The least recently used idle environment is first: nothing to do
-            # unless it has expired.
-            if not self._idle or now - self._idle[0].last_used < idle_timeout:
-                return []
-            expired = [env for env in self._idle if now - env.last_used >= idle_timeout]
-            self._idle = [env for env in self._idle if env not in expired]
+            return self._expire(now, idle_timeout)
+
+    def _expire(self, now: float, idle_timeout: Optional[float]) -> List[ExecutionEnvironment]:
+        # The least recently used idle environment is first: nothing to do unless it has expired.
+        if idle_timeout is None or not self._idle or now - self._idle[0].last_used < idle_timeout:
+            return []
+        expired = [env for env in self._idle if now - env.last_used >= idle_timeout]
+        self._idle = [env for env in self._idle if env not in expired]
         return expired
 
     def add_busy(self, env: ExecutionEnvironment) -> None:
