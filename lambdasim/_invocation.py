@@ -100,12 +100,17 @@ def run(
         header["now"] = request.simulated_now
     if request.trace is not None:
         header["trace_id"] = request.trace.header
-    env.send(header, request.body)
-    # The log's start is written while the runtime runs the handler: a warm invoke
-    # waits for no line of it.
+    # In Text, the log's start is written while the runtime runs the handler: a warm
+    # invoke waits for no line of it. A JSON record carries the time it was written:
+    # that one comes before the handler's.
+    text = not request.log_settings.json
+    if text:
+        env.send(header, request.body)
     if lines is None:
         lines = _log_lines(env, request)
     lines.start(request.request_id)
+    if not text:
+        env.send(header, request.body)
     if meanwhile is not None:
         meanwhile()
     ahead = made_ahead(request.function_name, request.request_id, request.version, cold, request.memory_size)

@@ -14,6 +14,7 @@ import select
 import subprocess
 import sys
 import threading
+import time
 import uuid
 
 import attrs
@@ -522,3 +523,39 @@ def test_a_read_of_one_whole_frame_is_taken_as_it_came_and_keeps_its_order():
     assert list(reader.frames()) == [({"op": "b"}, b"22")]
     reader.feed(first + second)  # two frames in one read
     assert list(reader.frames()) == [({"op": "a"}, b"1"), ({"op": "b"}, b"22")]
+
+
+def test_a_handler_that_leaves_os_environ_unwritable_fails_the_next_invoke_as_before(sim, tmp_path):
+    """The runtime sets the next trace header once it has answered; when a handler has
+    made that impossible, the next invoke fails (its runtime exits), not the idle time."""
+    (tmp_path / "app.py").write_text(
+        "import os, types\n"
+        "def handler(event, context):\n"
+        "    if event.get('break'):\n"
+        "        os.environ = types.MappingProxyType(dict(os.environ))\n"
+        "    return 'ok'\n"
+    )
+    sim.create_function("f", handler="app.handler", code=str(tmp_path))
+    assert sim.invoke("f", {}).payload == "ok"
+    assert sim.invoke("f", {"break": True}).payload == "ok"
+    time.sleep(0.3)  # an environment that died while idle would be replaced by now
+    failed = sim.invoke("f", {})
+    assert not failed.cold_start
+    assert failed.function_error == "Unhandled" and failed.payload["errorType"] == "Runtime.ExitError"
+    assert "TypeError" in failed.logs and "does not support item assignment" in failed.logs
+
+
+@pytest.mark.parametrize("log_format, order", [("Text", ["send", "start"]), ("JSON", ["start", "send"])])
+def test_a_text_start_is_written_while_the_handler_runs_and_a_json_one_before(sim, basic, monkeypatch, log_format, order):
+    """A JSON record carries the time it was written: it must not come after the handler's."""
+    from lambdasim._platform_log import LogLines
+    from lambdasim._sandbox._environment import ExecutionEnvironment
+
+    basic("echo", name="f", logging_config={"LogFormat": log_format})
+    sim.invoke("f", {})
+    seen = []
+    start, send = LogLines.start, ExecutionEnvironment.send
+    monkeypatch.setattr(LogLines, "start", lambda self, *args: (seen.append("start"), start(self, *args))[1])
+    monkeypatch.setattr(ExecutionEnvironment, "send", lambda self, *args: (seen.append("send"), send(self, *args))[1])
+    assert sim.invoke("f", {"x": 1}).payload == {"x": 1}
+    assert seen == order

@@ -245,8 +245,13 @@ def _serve(commands, control, handler, utf8, spin=None):
             # encoder would produce for {"op": "result", "maxrss_kb": N[, "raw": true]}.
             head = _RAW_RESULT_HEAD if isinstance(result, bytes) else _RESULT_HEAD
             protocol.write_all(control, protocol.pack_encoded(head % _max_rss_kb(), payload))
-            trace_second = _trace_ahead()
-            variables = lambda_context._function_variables()
+            try:
+                trace_second = _trace_ahead()
+                variables = lambda_context._function_variables()
+            except Exception:
+                # A handler left os.environ unwritable (or unreadable): the next invoke
+                # does it again, and fails there, as it would have without this.
+                trace_second = variables = None
         logs.set_request_id("")
         if _first_answer_waiters:
             _answered()

@@ -34,7 +34,8 @@ _Environ = type(os.environ)
 def _function_variables() -> tuple:
     """``os.environ.get`` of each of ``_FUNCTION_VARIABLES``, read when the context is
     built, or (``function_variables``) once the last invoke has answered, when nothing
-    of its handler's is left running: nothing can change them in between.
+    of its handler's is left running to change them in between (a signal handler's
+    change then would be seen one invoke late).
 
     Read from the mapping's own bytes, as ``os.environ`` decodes them: its ``get``
     costs a few Python calls per name, a third of building the context. Whatever

@@ -276,7 +276,11 @@ class ExecutionEnvironment:
             self._discard_process(wait=True)
 
     def invoke(self, header: dict, body: bytes, deadline: float) -> Reply:
-        """Send one invoke; wait for its answer until ``deadline`` (real clock)."""
+        """Send one invoke; wait for its answer until ``deadline`` (real clock).
+
+        ``_invocation.run`` calls ``send`` and ``receive`` itself: an environment that
+        does a whole invoke in an ``invoke`` of its own takes ``WholeInvoke`` too.
+        """
         self.send(header, body)
         return self.receive(deadline)
 
