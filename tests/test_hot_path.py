@@ -230,9 +230,15 @@ def test_a_pinned_request_id_holds_in_its_own_thread_only():
     assert ids.next() != "pinned-id"
 
 
+def _function_of(sim, directory, source):
+    """Function ``f`` whose ``app.handler`` is ``source``."""
+    (directory / "app.py").write_text(source)
+    sim.create_function("f", handler="app.handler", code=str(directory))
+
+
 def test_the_context_sees_what_a_handler_did_to_its_variables_in_the_invoke_before(sim, tmp_path):
     """The runtime reads the context's variables once an invoke has answered, for the next."""
-    (tmp_path / "app.py").write_text(
+    _function_of(sim, tmp_path, (
         "import os\n"
         "def handler(event, context):\n"
         "    seen = context.function_name\n"
@@ -241,8 +247,7 @@ def test_the_context_sees_what_a_handler_did_to_its_variables_in_the_invoke_befo
         "    elif 'unset' in event:\n"
         "        del os.environ['AWS_LAMBDA_FUNCTION_NAME']\n"
         "    return seen\n"
-    )
-    sim.create_function("f", handler="app.handler", code=str(tmp_path))
+    ))
     assert sim.invoke("f", {}).payload == "f"
     assert sim.invoke("f", {"set": "renamed"}).payload == "f"
     assert sim.invoke("f", {"unset": True}).payload == "renamed"
@@ -528,14 +533,13 @@ def test_a_read_of_one_whole_frame_is_taken_as_it_came_and_keeps_its_order():
 def test_a_handler_that_leaves_os_environ_unwritable_fails_the_next_invoke_as_before(sim, tmp_path):
     """The runtime sets the next trace header once it has answered; when a handler has
     made that impossible, the next invoke fails (its runtime exits), not the idle time."""
-    (tmp_path / "app.py").write_text(
+    _function_of(sim, tmp_path, (
         "import os, types\n"
         "def handler(event, context):\n"
         "    if event.get('break'):\n"
         "        os.environ = types.MappingProxyType(dict(os.environ))\n"
         "    return 'ok'\n"
-    )
-    sim.create_function("f", handler="app.handler", code=str(tmp_path))
+    ))
     assert sim.invoke("f", {}).payload == "ok"
     assert sim.invoke("f", {"break": True}).payload == "ok"
     time.sleep(0.3)  # an environment that died while idle would be replaced by now
