@@ -282,28 +282,11 @@ def _finish(
         logs = "".join(lines)
         if request.log_type == "Tail":
             log_result = base64.b64encode(logs.encode()[-TAIL_BYTES:]).decode()
-    if ahead is not None:
-        return complete(
-            ahead, payload, "Unhandled" if function_error else None, logs, log_result, init_ms, duration_ms,
-            billed, memory, content_type, exception,
-        )
-    return InvokeResult(  # the fields in their order
-        request.function_name,  # function_name
-        payload,  # raw_payload
-        200,  # status_code
-        request.request_id,  # request_id
-        request.version,  # executed_version
-        "Unhandled" if function_error else None,  # function_error
-        logs,  # logs
-        log_result,  # log_result
-        cold,  # cold_start
-        init_ms,  # init_duration_ms
-        duration_ms,  # duration_ms
-        billed,  # billed_duration_ms
-        memory,  # max_memory_used_mb
-        request.memory_size,  # memory_size_mb
-        content_type,  # content_type
-        exception,  # exception
+    if ahead is None:  # a failure of the platform's: nothing was made while it ran
+        ahead = made_ahead(request.function_name, request.request_id, request.version, cold, request.memory_size)
+    return complete(
+        ahead, payload, "Unhandled" if function_error else None, logs, log_result, init_ms, duration_ms,
+        billed, memory, content_type, exception,
     )
 
 

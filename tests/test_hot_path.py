@@ -514,7 +514,7 @@ def test_the_frame_reader_gives_back_every_frame_however_the_bytes_come(seed):
             got.append(frame)
             frame = reader.take()
     assert got == sent
-    assert reader.take() is None and list(reader.frames()) == []
+    assert reader.take() is None
 
 
 def test_a_read_of_one_whole_frame_is_taken_as_it_came_and_keeps_its_order():
@@ -525,9 +525,9 @@ def test_a_read_of_one_whole_frame_is_taken_as_it_came_and_keeps_its_order():
     assert reader.take() == ({"op": "a"}, b"1")
     assert reader.take() is None
     reader.feed(second[3:])
-    assert list(reader.frames()) == [({"op": "b"}, b"22")]
+    assert reader.take() == ({"op": "b"}, b"22") and reader.take() is None
     reader.feed(first + second)  # two frames in one read
-    assert list(reader.frames()) == [({"op": "a"}, b"1"), ({"op": "b"}, b"22")]
+    assert [reader.take(), reader.take(), reader.take()] == [({"op": "a"}, b"1"), ({"op": "b"}, b"22"), None]
 
 
 def test_a_handler_that_leaves_os_environ_unwritable_fails_the_next_invoke_as_before(sim, tmp_path):

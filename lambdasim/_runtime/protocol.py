@@ -169,8 +169,8 @@ class FrameReader:
     def take(self):
         """The first complete ``(header, body)`` frame buffered, taken out; None if there is none.
 
-        A loop over ``frames()`` that returns from inside leaves a generator to be
-        closed (about a microsecond); this is for the reader that wants one frame.
+        A method, not a generator: a loop over a generator that returns from inside
+        leaves it to be closed, about a microsecond per answer.
         """
         whole = self._whole
         if whole is not None:
@@ -188,10 +188,3 @@ class FrameReader:
         body = bytes(buffer[_PREFIX.size + head_len : end])
         del buffer[:end]
         return header, body
-
-    def frames(self):
-        """Yield every complete ``(header, body)`` frame buffered so far."""
-        frame = self.take()
-        while frame is not None:
-            yield frame
-            frame = self.take()

@@ -275,20 +275,13 @@ class ExecutionEnvironment:
         if self.initialized and self.pid is not None and self.zygote.has_exited(self.pid):
             self._discard_process(wait=True)
 
-    def invoke(self, header: dict, body: bytes, deadline: float) -> Reply:
-        """Send one invoke; wait for its answer until ``deadline`` (real clock).
-
-        ``_invocation.run`` calls ``send`` and ``receive`` itself: an environment that
-        does a whole invoke in an ``invoke`` of its own takes ``WholeInvoke`` too.
-        """
-        self.send(header, body)
-        return self.receive(deadline)
-
     def send(self, header: dict, body: bytes) -> None:
         """Write one invoke to the runtime; ``receive`` waits for its answer.
 
         Between the two the runtime runs the handler, and the test process may
         do work of its own that the answer does not need (``_invocation.run``).
+        An environment that does a whole invoke in an ``invoke`` of its own takes
+        ``WholeInvoke``.
         """
         self._sent = _clock.monotonic()
         self.invocations += 1
