@@ -67,6 +67,8 @@ def pack(header, body=b""):
 _PLAIN_INVOKE = {"op", "request_id", "deadline_ms", "invoked_function_arn"}
 _INVOKE_HEAD = '{"op":"invoke","request_id":%s,"deadline_ms":%d,"invoked_function_arn":%s%s}'
 _string = _json_encoder.encode_basestring
+#: The header's ``"spin"`` text by setting: a float's repr costs more than the rest.
+_SPIN_TEXT = {}
 
 
 def pack_invoke(header, body, spin=None):
@@ -78,13 +80,10 @@ def pack_invoke(header, body, spin=None):
         spin_text = ""
     else:
         spin_text = _SPIN_TEXT.get(spin)
-        if spin_text is None:  # float repr costs more than the rest: one per setting
+        if spin_text is None:
             spin_text = _SPIN_TEXT[spin] = ',"spin":' + _dumps(spin)
     head = _INVOKE_HEAD % (_string(header["request_id"]), header["deadline_ms"], _string(header["invoked_function_arn"]), spin_text)
     return pack_encoded(head.encode("utf-8"), body)
-
-
-_SPIN_TEXT = {}
 
 
 def pack_encoded(head, body=b""):
