@@ -158,6 +158,9 @@ class PreconditionFailedException(LambdaSimError):
     message_key = "message"
 
 
+FUNCTION_PENDING = (
+    "The operation cannot be performed at this time. The function is currently in the following state: Pending"
+)
 REVISION_MISMATCH = (
     "The Revision Id provided does not match the latest Revision Id. "
     "Call the GetFunction/GetAlias API to retrieve the latest Revision Id"

@@ -181,3 +181,15 @@ def new_revision() -> str:
 def timestamp() -> str:
     now = _clock.wall()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}+0000"
+
+
+#: Fields that list operations leave out of a configuration.
+_HIDDEN_IN_LISTS = (
+    "State", "StateReason", "StateReasonCode", "LastUpdateStatus", "LastUpdateStatusReason",
+    "LastUpdateStatusReasonCode", "RuntimeVersionConfig",
+)
+
+
+def listed(configuration: dict) -> dict:
+    """A configuration as list operations show it: without the state fields."""
+    return {key: value for key, value in configuration.items() if key not in _HIDDEN_IN_LISTS}

@@ -62,10 +62,12 @@ def _snake(operation: str) -> str:
 
 
 def _public_methods() -> List[str]:
-    return sorted(
-        name for name, value in vars(LambdaSim).items()
+    # LambdaSim's own and those of the bases that hold its groups of operations.
+    classes = [klass for klass in LambdaSim.__mro__ if klass.__module__.startswith("lambdasim.")]
+    return sorted({
+        name for klass in classes for name, value in vars(klass).items()
         if not name.startswith("_") and (inspect.isfunction(value) or isinstance(value, (classmethod, staticmethod)))
-    )
+    })
 
 
 def _mentions(name: str) -> bool:
