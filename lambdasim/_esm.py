@@ -29,7 +29,7 @@ import re
 import threading
 import uuid
 import warnings
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 import attrs
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import email.utils
 import http.server
 import json
-import os
 import re
 import socket
 import threading

@@ -25,7 +25,8 @@ from lambdasim._event import RequestIds
 from lambdasim._runtime import bootstrap, marshal, protocol
 from lambdasim._runtime.context import LambdaContext
 from lambdasim._sandbox import _environment
-from lambdasim._sandbox._environment import spin_seconds
+from lambdasim._sandbox import _polling
+from lambdasim._sandbox._polling import spin_seconds
 
 HANDLER = """
 import os
@@ -56,14 +57,14 @@ def test_spin_setting_from_the_environment(monkeypatch):
 
 def test_no_polling_with_one_cpu(monkeypatch):
     monkeypatch.delenv("LAMBDASIM_SPIN_US", raising=False)
-    monkeypatch.setattr(_environment, "_cpus_available", lambda: 1.0)
+    monkeypatch.setattr(_polling, "cpus_available", lambda: 1.0)
     assert spin_seconds() == 0.0
-    monkeypatch.setattr(_environment, "_cpus_available", lambda: 2.0)
-    assert spin_seconds() == _environment.SPIN_SECONDS
+    monkeypatch.setattr(_polling, "cpus_available", lambda: 2.0)
+    assert spin_seconds() == _polling.SPIN_SECONDS
 
 
 def test_cpus_available_counts_affinity_capped_by_a_cgroup_quota():
-    cpus = _environment._cpus_available()
+    cpus = _polling.cpus_available()
     assert 0 < cpus <= len(os.sched_getaffinity(0))
 
 

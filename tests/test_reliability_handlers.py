@@ -121,7 +121,7 @@ def test_closing_stdout_and_stderr_keeps_results_and_the_environment(sim):
 
 
 def test_writing_a_gigabyte_to_stdout_keeps_the_simulators_memory_bounded(sim):
-    from lambdasim._sandbox._environment import LOG_LIMIT
+    from lambdasim._sandbox._output import LOG_LIMIT
 
     echo = _warm_echo(sim)
     _create(sim, "flood", timeout=120)
@@ -137,7 +137,7 @@ def test_writing_a_gigabyte_to_stdout_keeps_the_simulators_memory_bounded(sim):
 
 
 def test_output_over_the_log_limit_keeps_its_first_part_and_says_how_much_was_dropped(sim):
-    from lambdasim._sandbox._environment import LOG_LIMIT
+    from lambdasim._sandbox._output import LOG_LIMIT
 
     _create(sim, "flood_lines", timeout=60)
     mb = LOG_LIMIT // (1 << 20) + 2

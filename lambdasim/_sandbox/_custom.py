@@ -21,7 +21,8 @@ from typing import Optional
 from .. import _clock
 from .._platform_log import Trace
 from .._runtime_api import Invocation, RuntimeApiServer
-from ._environment import ExecutionEnvironment, Outcome, Reply, WholeInvoke, _Captured, _drain, _peak_rss_kb, _read
+from ._environment import ExecutionEnvironment, Outcome, Reply, WholeInvoke, _peak_rss_kb
+from ._output import Captured, drain, read_chunk
 
 #: How long a runtime that posted an init error may take to exit on its own
 #: (awslambdaric exits at once); then it is killed, as Lambda ends the init.
@@ -115,7 +116,7 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
             reply.seconds = after.seconds
         return reply
 
-    def _died(self, output: _Captured, started: float, log_open: bool) -> Reply:
+    def _died(self, output: Captured, started: float, log_open: bool) -> Reply:
         # The runtime may have posted its answer and exited at once: the
         # answer was written before its HTTP reply, so it is in the pipe now.
         frame = self._frame_in_pipe()
@@ -135,7 +136,7 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
 
     def _let_exit(self, until: float) -> bytes:
         """Wait (bounded) for the runtime to exit after an init error; kill it if it does not."""
-        output = _Captured()
+        output = Captured()
         poller = select.poll()
         poller.register(self._reply_fd, select.POLLIN)
         poller.register(self._log_fd, select.POLLIN)
@@ -146,17 +147,17 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
                 break
             events = dict(poller.poll(int(remaining * 1000) + 1))
             if self._log_fd in events:
-                chunk = _read(self._log_fd)
+                chunk = read_chunk(self._log_fd)
                 if chunk:
                     output.add(chunk)
                 else:
                     poller.unregister(self._log_fd)
             if self._reply_fd in events and not os.read(self._reply_fd, 1 << 16):
                 break
-        _drain(self._log_fd, self._log_poller, output)
+        drain(self._log_fd, self._log_poller, output)
         return output.text()
 
-    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[_Captured] = None):
+    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional[Captured] = None):
         status = super()._discard_process(kill=kill, wait=wait, into=into)
         self._stop_api()
         return status

@@ -9,8 +9,6 @@ the sandbox is kept alive by the test process holding its namespace fds.
 from __future__ import annotations
 
 import enum
-import functools
-import math
 import os
 import select
 import signal
@@ -21,28 +19,15 @@ import attrs
 
 from .. import _clock
 from .._runtime.protocol import FrameReader, pack, pack_invoke, write_all
+from ._output import READ_SIZE, Captured, drain, enlarge_pipe, read_chunk
+from ._polling import spin_seconds
 from ._zygote import Zygote
 
-# Reads allocate their whole size up front: a 1 MiB read costs page faults
-# that a 64 KiB one does not, so logs are read in the smaller size.
-_READ_SIZE = 1 << 16
-_PIPE_SIZE = 1 << 20
-_F_SETPIPE_SZ = 1031
 #: How long a dead process's exit status may take to arrive from the zygote.
 _EXIT_STATUS_TIMEOUT = 5.0
 #: How often a running process's memory is checked against its limit.
 _MEMORY_CHECK_SECONDS = 0.005
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
-#: How much of one phase's output (an init or an invoke) is kept: a handler that
-#: writes gigabytes must not make the test process hold them (docs/reliability.md).
-LOG_LIMIT = 16 << 20
-#: How long the test process polls for an answer before it sleeps, when the
-#: environment's last answer came within twice this (docs/performance.md). Waking a
-#: sleeping process from another CPU costs tens of microseconds on a VM: more than
-#: a quick handler's whole invoke. ``LAMBDASIM_SPIN_US`` changes it (0: never poll).
-SPIN_SECONDS = 0.0002
-#: The most ``LAMBDASIM_SPIN_US`` may ask for: polling is for quick answers.
-_SPIN_LIMIT_US = 10_000
 #: The environments the test process is waiting for now: it spins for one only.
 _waiting: set = set()
 #: How many invokes go without polling after a poll that ran out.
@@ -154,7 +139,7 @@ class ExecutionEnvironment:
         #: environment (spec §9): a handler's background threads do not run while idle.
         self.freeze_idle = freeze_idle
         self._frozen = False
-        #: Poll before sleeping while answers come quickly (see SPIN_SECONDS); never
+        #: Poll before sleeping while answers come quickly (see _polling.SPIN_SECONDS); never
         #: on one CPU, where polling would hold the CPU the runtime needs.
         self._spin = spin_seconds()
         self._answered_quickly = False
@@ -238,7 +223,7 @@ class ExecutionEnvironment:
         log_r, log_w = os.pipe()
         theirs = [command_r, reply_w, log_w]
         try:
-            _enlarge_pipe(log_w)
+            enlarge_pipe(log_w)
             spec = self.spec
             if init_failure is not None:
                 spec = {**spec, "inject_init_error": [init_failure.error_type, init_failure.error_message]}
@@ -292,7 +277,7 @@ class ExecutionEnvironment:
             self._spin_pause -= 1
             spin = False
         self._sent_spin = spin
-        if len(body) > _READ_SIZE and not self._large_pipes:
+        if len(body) > READ_SIZE and not self._large_pipes:
             self._enlarge_pipes()
         try:
             # With "spin" when invokes come back to back from one thread: the runtime
@@ -321,7 +306,7 @@ class ExecutionEnvironment:
         self._large_pipes = True
         for fd in (self._command_fd, self._reply_fd):
             if fd is not None:
-                _enlarge_pipe(fd)
+                enlarge_pipe(fd)
 
     def _freeze(self) -> None:
         # The whole group: child processes the handler left running stop too. The
@@ -366,8 +351,8 @@ class ExecutionEnvironment:
     # --- waiting ------------------------------------------------------------
 
     def _await(self, deadline: float, started: float, spin: bool = False) -> Reply:
-        output = _Captured()
-        reply_fd, log_fd, poller = self._reply_fd, self._log_fd, self._poller
+        output = Captured()
+        log_fd, poller = self._log_fd, self._poller
         log_open = True
         #: Whether the last poll found output waiting. The runtime writes all the
         #: output of a phase before its answer, so when the poll that saw the answer
@@ -386,7 +371,7 @@ class ExecutionEnvironment:
                 outcome = _OUTCOMES[header["op"]]
                 seconds = _clock.monotonic() - started
                 if log_open and (log_waiting or not self._output_precedes_answer):
-                    _drain(log_fd, self._log_poller, output)
+                    drain(log_fd, self._log_poller, output)
                 return Reply(outcome, header, body, output.text(), seconds)
             now = _clock.monotonic()
             remaining = deadline - now
@@ -412,7 +397,7 @@ class ExecutionEnvironment:
             for fd, event in events:
                 if fd == log_fd:
                     log_waiting = True
-                    chunk = _read(log_fd)
+                    chunk = read_chunk(log_fd)
                     if chunk:
                         output.add(chunk)
                     else:
@@ -425,7 +410,7 @@ class ExecutionEnvironment:
                 if not data:
                     return self._died(output, started, log_open)
                 frames.feed(data)
-                if wanted > _READ_SIZE and not self._large_pipes:
+                if wanted > READ_SIZE and not self._large_pipes:
                     self._enlarge_pipes()  # a large answer is on its way
 
     def _adopt_namespaces(self) -> None:
@@ -452,13 +437,13 @@ class ExecutionEnvironment:
         except OSError:
             pass  # The process died; _await reports how.
 
-    def _timed_out(self, output: "_Captured", started: float) -> Reply:
+    def _timed_out(self, output: "Captured", started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, _peak_rss_kb(self.pid))
         self.zygote.kill(self.pid, signal.SIGKILL)
         self._discard_process(wait=True, into=output)
         return Reply(Outcome.TIMEOUT, output=output.text(), seconds=_clock.monotonic() - started)
 
-    def _out_of_memory(self, output: "_Captured", started: float) -> Reply:
+    def _out_of_memory(self, output: "Captured", started: float) -> Reply:
         self.peak_rss_kb = max(self.peak_rss_kb, self.memory_limit_kb)
         self.zygote.kill(self.pid, signal.SIGKILL)
         status = self._discard_process(wait=True, into=output)
@@ -467,13 +452,13 @@ class ExecutionEnvironment:
             exit_status=status,
         )
 
-    def _died(self, output: "_Captured", started: float, log_open: bool) -> Reply:
+    def _died(self, output: "Captured", started: float, log_open: bool) -> Reply:
         status = self._discard_process(wait=True, into=output)
         return Reply(
             Outcome.EXIT, output=output.text(), seconds=_clock.monotonic() - started, exit_status=status
         )
 
-    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional["_Captured"] = None):
+    def _discard_process(self, *, kill: bool = False, wait: bool = False, into: Optional["Captured"] = None):
         pid, self.pid = self.pid, None
         self.initialized = False
         self._frozen = False
@@ -487,7 +472,7 @@ class ExecutionEnvironment:
                 self.zygote.forget(pid)
         if self._log_fd is not None:
             if into is not None:
-                _drain(self._log_fd, self._log_poller, into)
+                drain(self._log_fd, self._log_poller, into)
             os.close(self._log_fd)
             self._log_fd = None
             self._poller = self._log_poller = None
@@ -520,106 +505,3 @@ def _rss_kb(pid: Optional[int]) -> int:
             return int(statm.read().split()[1]) * _PAGE_KB
     except (OSError, ValueError, IndexError):
         return 0
-
-
-def spin_seconds() -> float:
-    """How long to poll for an answer before sleeping: ``LAMBDASIM_SPIN_US``, else
-    ``SPIN_SECONDS`` where two CPUs are there for the test process and the runtime
-    (never with one: polling would hold the CPU the runtime needs)."""
-    setting = os.environ.get("LAMBDASIM_SPIN_US")
-    if setting is not None:
-        try:
-            microseconds = float(setting)
-        except ValueError:
-            microseconds = math.nan
-        if not 0 <= microseconds <= _SPIN_LIMIT_US:
-            raise ValueError(
-                f"LAMBDASIM_SPIN_US must be microseconds from 0 to {_SPIN_LIMIT_US} (got {setting!r})"
-            )
-        return microseconds / 1e6
-    return SPIN_SECONDS if _cpus_available() >= 2 else 0.0
-
-
-@functools.lru_cache(maxsize=None)
-def _cpus_available() -> float:
-    """The CPUs this process may use: its affinity, capped by a cgroup CPU quota (v2 or v1).
-    Read once per process (a read costs ~0.1 ms, a tenth of a fork)."""
-    cpus = float(len(os.sched_getaffinity(0)))
-    try:
-        with open("/proc/self/cgroup") as lines:
-            groups = dict(line.rstrip("\n").split(":", 2)[1:] for line in lines if line.count(":") >= 2)
-    except OSError:
-        return cpus
-    candidates = []
-    if "" in groups:  # cgroup v2: "max 100000" or "<quota> <period>"
-        candidates.append((f"/sys/fs/cgroup{groups['']}/cpu.max", None))
-    for names, path in groups.items():
-        if "cpu" in names.split(","):
-            base = f"/sys/fs/cgroup/{names}{path}"
-            candidates.append((f"{base}/cpu.cfs_quota_us", f"{base}/cpu.cfs_period_us"))
-    for quota_file, period_file in candidates:
-        try:
-            with open(quota_file) as quota:
-                fields = quota.read().split()
-            if period_file is not None:
-                with open(period_file) as period:
-                    fields.append(period.read().strip())
-            if fields[0] not in ("max", "-1"):
-                return min(cpus, int(fields[0]) / int(fields[1]))
-        except (OSError, ValueError, IndexError):
-            continue
-    return cpus
-
-
-def _read(fd: int) -> bytes:
-    return os.read(fd, _READ_SIZE)
-
-
-def _drain(fd: int, poller: "select.poll", into: "_Captured") -> None:
-    """Read what the pipe holds now, without waiting for more (``poller`` watches only ``fd``).
-
-    Bounded by the pipe's size: a child the handler left writing must not keep us here.
-    """
-    budget = _PIPE_SIZE + _READ_SIZE
-    while budget > 0 and poller.poll(0):
-        chunk = os.read(fd, _READ_SIZE)
-        if not chunk:
-            break
-        budget -= len(chunk)
-        into.add(chunk)
-
-
-class _Captured:
-    """One phase's output: the first ``LOG_LIMIT`` bytes are kept, the rest only counted."""
-
-    __slots__ = ("data", "dropped")
-
-    def __init__(self) -> None:
-        self.data = bytearray()
-        self.dropped = 0
-
-    def add(self, chunk: bytes) -> None:
-        room = LOG_LIMIT - len(self.data)
-        if len(chunk) <= room:
-            self.data += chunk
-            return
-        if room > 0:
-            self.data += chunk[:room]
-        self.dropped += len(chunk) - max(room, 0)
-
-    def text(self) -> bytes:
-        """The kept bytes, followed by a line saying how much was dropped, if anything was."""
-        if not self.dropped:
-            return bytes(self.data)
-        newline = b"" if self.data.endswith(b"\n") else b"\n"
-        note = f"lambdasim: {self.dropped} bytes of output over the {LOG_LIMIT}-byte log limit were dropped\n"
-        return bytes(self.data) + newline + note.encode()
-
-
-def _enlarge_pipe(fd: int) -> None:
-    try:
-        import fcntl
-
-        fcntl.fcntl(fd, _F_SETPIPE_SZ, _PIPE_SIZE)
-    except OSError:
-        pass
