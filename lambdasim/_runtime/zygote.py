@@ -78,6 +78,7 @@ def main(sock_fd, parent_pid):
     sock = socket.socket(fileno=sock_fd)
     children = set()
     bootstrap.interpreter_paths_under_tmp()
+    bootstrap.warm_compiler()
 
     def send(message):
         try:
