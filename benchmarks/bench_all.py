@@ -24,9 +24,10 @@ Rows, with their floors:
   private ``/tmp``, init, invoke), 10 ms after the one before (a test's own code
   between two tests' cold starts), against forking a child from a pre-warmed
   zygote-like process (same runtime modules loaded) that writes one byte back.
-  The same back to back (no pause: faster than the zygote makes spares) and right
-  after ``update_function_configuration`` retired the warm environment are rows
-  of their own.
+  The same back to back (no pause: faster than the zygote makes spares), right
+  after ``update_function_configuration`` retired the warm environment, and with
+  the handler not yet compiled (each function's code a new directory holding
+  ``noop.py`` and no ``.pyc``, as a test's ``tmp_path`` does) are rows of their own.
 - python-lambda-local: its ``call()`` of the same handler and event, timed in a
   process of its own; compared with our warm invoke and our cold start. Skipped
   (row marked so) when ``pip install python-lambda-local`` has not been done:
@@ -58,6 +59,7 @@ import concurrent.futures
 import gc
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -509,6 +511,20 @@ def run(plan, progress=lambda text: None, lambda_local_python=None):
         figures["cold_start_ms"] = summary(cold, 1_000_000)
         figures["cold_init_duration_ms"] = summary(init, 1_000_000)
         extra["sandbox"] = sandbox
+    with LambdaSim() as sim, tempfile.TemporaryDirectory() as scratch:
+        progress("cold start, handler from source")
+        gc.collect()
+
+        def copy_of_the_handler(name):
+            directory = os.path.join(scratch, name)
+            os.mkdir(directory)
+            shutil.copy(os.path.join(HANDLERS, "noop.py"), directory)
+            return directory
+
+        from_source, _, _ = bench_invoke.measure_cold_start(
+            sim, *plan["cold"], prefix="from-source", code=copy_of_the_handler
+        )
+        figures["cold_start_from_source_ms"] = summary(from_source, 1_000_000)
     with LambdaSim() as sim:
         progress("cold starts back to back")
         gc.collect()

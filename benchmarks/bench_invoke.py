@@ -313,12 +313,17 @@ def measure_warm_invoke(sim, warmup, count, name="noop"):
 COLD_START_PAUSE = 0.010
 
 
-def measure_cold_start(sim, warmup, count, pause=COLD_START_PAUSE, prefix="cold"):
+def measure_cold_start(sim, warmup, count, pause=COLD_START_PAUSE, prefix="cold", code=None):
     """Cold starts of fresh functions, each ``pause`` seconds after the one before
-    (0: back to back, which the zygote's spares cannot keep up with)."""
+    (0: back to back, which the zygote's spares cannot keep up with).
+
+    ``code(name)`` gives each function its code; by default they share the
+    benchmark's handler directory, whose handler is compiled (``.pyc``) after the
+    first import.
+    """
     names = [f"{prefix}-{index}" for index in range(warmup + count)]
     for name in names:
-        sim.create_function(name, handler="noop.handler", code=HANDLERS)
+        sim.create_function(name, handler="noop.handler", code=HANDLERS if code is None else code(name))
     clock = time.perf_counter_ns
     samples, init_durations = [], []
     for index, name in enumerate(names):

@@ -54,6 +54,7 @@ ROWS = {
     "cold_start",
     "cold_start_back_to_back",
     "cold_start_after_retire",
+    "cold_start_from_source",
     "warm_invoke_sleeping",
     "lambda_local_vs_warm",
     "lambda_local_vs_cold",
