@@ -273,9 +273,7 @@ class LambdaSim(
             queue.stop()  # no new attempt starts; the one in flight ends with its environment
         if mappings is not None:
             mappings.stop()  # no new batch; one in flight ends with its environment below
-        for function in functions:
-            for record in function.records():
-                self._retire(record, everything=True)
+        self._retire(*(record for function in functions for record in function.records()), everything=True)
         if queue is not None:
             queue.close()
         if mappings is not None:

@@ -60,8 +60,7 @@ class ConnectionOperations:
                 )
             self._factory.lambda_endpoint = url
             functions = list(self._functions.values())
-        for function in functions:
-            self._retire(function)
+        self._retire(*functions)
 
     def _aws_client(self, service: str) -> Any:
         """A boto3 client of ``aws_endpoint_url`` with the fake credentials handlers get.

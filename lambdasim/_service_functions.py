@@ -182,8 +182,7 @@ class FunctionOperations:
                     )
                 del function.versions[qualifier]
                 retired = [version]
-        for record in retired:
-            self._retire(record, everything=True)
+        self._retire(*retired, everything=True)
 
     # --- function states ----------------------------------------------------
 
@@ -203,8 +202,7 @@ class FunctionOperations:
             for record in [record for function in functions for record in function.records()]:
                 if record.transition is not None:
                     complete(record)
-        for function in updated:
-            self._retire(function)
+        self._retire(*updated)
 
     def put_function_concurrency(self, function_name: str, reserved_concurrent_executions: int) -> dict:
         """Reserve concurrency for the function (all its versions); 0 throttles every invoke."""

@@ -184,14 +184,18 @@ class InvokeOperations:
         record.pool.add_busy(env)
         return env
 
-    def _retire(self, function: FunctionRecord, everything: bool = False) -> None:
-        """Close idle environments; busy ones close when their invoke returns.
+    def _retire(self, *records: FunctionRecord, everything: bool = False) -> None:
+        """Close the idle environments of ``records``; busy ones close when their invoke returns.
 
-        With ``everything`` (delete, close) busy runtime processes are killed
-        too, so the threads waiting on them return at once.
+        Every idle runtime is asked to end before the first end is awaited, so that
+        they end together. With ``everything`` (delete, close) busy runtime processes
+        are killed too, so the threads waiting on them return at once.
         """
-        busy = function.pool.environments() if everything else []
-        for env in function.pool.retire():
+        busy = [env for record in records for env in record.pool.environments()] if everything else []
+        idle = [env for record in records for env in record.pool.retire()]
+        for env in idle:
+            env.start_closing()
+        for env in idle:
             env.close()
         for env in busy:
             if env.pid is not None:

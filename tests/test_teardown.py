@@ -172,6 +172,49 @@ def test_close_removes_the_work_directory():
     assert not os.path.exists(workdir)
 
 
+def test_close_asks_every_runtime_to_end_before_it_awaits_any_and_all_end(zygote, monkeypatch):
+    # Versions and functions alike: each version has environments of its own.
+    from lambdasim._sandbox._environment import ExecutionEnvironment
+
+    asked, asked_at_first_wait = [], []
+    start_closing, wait_exit = ExecutionEnvironment.start_closing, type(zygote).wait_exit
+
+    def spy_start_closing(env):
+        asked.append(env.pid)
+        start_closing(env)
+
+    def spy_wait_exit(self, pid, timeout):
+        if not asked_at_first_wait:
+            asked_at_first_wait.append(list(asked))
+        return wait_exit(self, pid, timeout)
+
+    sim = LambdaSim(zygote=zygote)
+    try:
+        for name in ("one", "two"):
+            sim.create_function(name, handler="app.echo", code=str(BASIC), publish=True)
+            sim.invoke(name)
+            sim.invoke(name, qualifier="1")
+        pids = [env.pid for name in ("one", "two", "one:1", "two:1") for env in sim.environments(name)]
+        monkeypatch.setattr(ExecutionEnvironment, "start_closing", spy_start_closing)
+        monkeypatch.setattr(type(zygote), "wait_exit", spy_wait_exit)
+    finally:
+        sim.close()
+    assert len(set(pids)) == 4 and all(pids)
+    assert set(asked_at_first_wait[0]) == set(pids)
+    assert _still_running(pids) == []
+
+
+def test_deleting_a_function_ends_the_environments_of_all_its_versions(zygote):
+    with LambdaSim(zygote=zygote) as sim:
+        sim.create_function("echo", handler="app.echo", code=str(BASIC), publish=True)
+        sim.invoke("echo")
+        sim.invoke("echo", qualifier="1")
+        pids = [env.pid for name in ("echo", "echo:1") for env in sim.environments(name)]
+        sim.delete_function("echo")
+        assert len(set(pids)) == 2 and all(pids)
+        assert _still_running(pids) == []
+
+
 def test_close_is_idempotent(zygote):
     sim = LambdaSim(zygote=zygote)
     sim.create_function("echo", handler="app.echo", code=str(BASIC))

@@ -87,13 +87,17 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
         ))
         return self._await(deadline, started)
 
+    def start_closing(self) -> None:
+        # Lambda ends a custom runtime by killing it (SIGTERM only goes to
+        # runtimes with extensions); nothing reads an end of file here.
+        if not self._closed and self.pid is not None:
+            self.zygote.kill(self.pid)
+
     def close(self) -> None:
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-        # Lambda ends a custom runtime by killing it (SIGTERM only goes to
-        # runtimes with extensions); nothing reads an end of file here.
         self._discard_process(kill=True)
         self.sandbox.close()
 

@@ -134,6 +134,8 @@ class ExecutionEnvironment:
         self._log_fd: Optional[int] = None
         self._frames = FrameReader()
         self._closed = False
+        #: Whether the runtime was asked to end (``start_closing``).
+        self._exit_asked = False
         self._lock = threading.Lock()
         #: Stop the runtime's process group between invokes, as Lambda freezes an idle
         #: environment (spec §9): a handler's background threads do not run while idle.
@@ -329,19 +331,28 @@ class ExecutionEnvironment:
         self._discard_process(kill=True)
         self.initialized = False
 
+    def start_closing(self) -> None:
+        """Ask the runtime process to end, and return: ``close`` waits for it. Closing
+        several environments, ask each before closing any, and they end together."""
+        if self.pid is None or self._closed or self._exit_asked:
+            return
+        if self._frozen:
+            self._thaw()  # A stopped runtime could not see the end of file below.
+        if self._command_fd is not None and self.initialized:
+            # End of file on the command pipe: the runtime returns from its loop and exits
+            # normally (coverage saves its data there); close kills it only if it does not.
+            os.close(self._command_fd)
+            self._command_fd = None
+            self._exit_asked = True
+
     def close(self) -> None:
-        """Kill the runtime process and release the sandbox."""
+        """End the runtime process and release the sandbox."""
         with self._lock:
             if self._closed:
                 return
+            self.start_closing()
             self._closed = True
-        if self._frozen and self.pid is not None:
-            self._thaw()  # A stopped runtime could not see the end of file below.
-        if self.pid is not None and self._command_fd is not None and self.initialized:
-            # End of file on the command pipe: the runtime returns from its loop and exits
-            # normally (coverage saves its data there); kill it only if it does not.
-            os.close(self._command_fd)
-            self._command_fd = None
+        if self._exit_asked and self.pid is not None:
             status = self.zygote.wait_exit(self.pid, 1.0)
             if status is not None:
                 self.pid = None
