@@ -163,14 +163,13 @@ class InvokeOperations:
         the version the alias points to (each version has its own environments).
         """
         pool = self._lookup(function_name, None).record.pool
-        for old in pool.expire(_clock.wall(), self.idle_timeout):
-            old.close()
+        _close_together(pool.expire(_clock.wall(), self.idle_timeout))
         return pool.environments()
 
     def _acquire(self, record: FunctionRecord, version: str) -> ExecutionEnvironment:
         env, expired = record.pool.acquire(_clock.wall(), self.idle_timeout)
-        for old in expired:
-            old.close()
+        if expired:
+            _close_together(expired)
         if env is not None:
             return env
         config, code = record.active()
@@ -187,16 +186,20 @@ class InvokeOperations:
     def _retire(self, *records: FunctionRecord, everything: bool = False) -> None:
         """Close the idle environments of ``records``; busy ones close when their invoke returns.
 
-        Every idle runtime is asked to end before the first end is awaited, so that
-        they end together. With ``everything`` (delete, close) busy runtime processes
-        are killed too, so the threads waiting on them return at once.
+        With ``everything`` (delete, close) busy runtime processes are killed too, so
+        the threads waiting on them return at once.
         """
         busy = [env for record in records for env in record.pool.environments()] if everything else []
-        idle = [env for record in records for env in record.pool.retire()]
-        for env in idle:
-            env.start_closing()
-        for env in idle:
-            env.close()
+        _close_together([env for record in records for env in record.pool.retire()])
         for env in busy:
             if env.pid is not None:
                 self._zygote.kill(env.pid)
+
+
+def _close_together(environments: List[ExecutionEnvironment]) -> None:
+    """Close ``environments``, each runtime asked to end before the first end is
+    awaited: they end together, where one after the other each took an exit's time."""
+    for env in environments:
+        env.start_closing()
+    for env in environments:
+        env.close()
