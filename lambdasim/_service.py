@@ -1,4 +1,5 @@
-"""``LambdaSim``: the in-memory Lambda service — function registry, invoke routing, environments."""
+"""``LambdaSim``: the in-memory Lambda service: its registry, lifecycle and lookups; its
+operations come from the ``_service_*`` modules, one per group."""
 
 from __future__ import annotations
 
