@@ -511,7 +511,7 @@ def run(plan, progress=lambda text: None, lambda_local_python=None):
         figures["cold_start_ms"] = summary(cold, 1_000_000)
         figures["cold_init_duration_ms"] = summary(init, 1_000_000)
         extra["sandbox"] = sandbox
-    with LambdaSim() as sim, tempfile.TemporaryDirectory() as scratch:
+    with tempfile.TemporaryDirectory() as scratch, LambdaSim() as sim:
         progress("cold start, handler from source")
         gc.collect()
 

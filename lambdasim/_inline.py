@@ -265,6 +265,9 @@ class InlineEnvironment(WholeInvoke, ExecutionEnvironment):
         self.modules.drop()
         self.initialized = False
 
+    def _ask_to_end(self) -> None:
+        pass  # No process to end: close() does all there is.
+
     def close(self) -> None:
         """Give ``sys.modules`` back its displaced modules and release the sandbox."""
         with self._lock:

@@ -19,6 +19,7 @@ from ._event import RequestIds
 from ._faults import Faults
 from ._function import Alias, FunctionRecord, describe
 from ._options import check_simulator_options
+from ._sandbox._environment import close_together
 from ._sandbox._factory import EnvironmentFactory
 from ._sandbox._zygote import PASSTHROUGH_ENV, Zygote
 from ._service_async import AsyncOperations
@@ -274,7 +275,13 @@ class LambdaSim(
             queue.stop()  # no new attempt starts; the one in flight ends with its environment
         if mappings is not None:
             mappings.stop()  # no new batch; one in flight ends with its environment below
-        self._retire(*(record for function in functions for record in function.records()), everything=True)
+        try:
+            self._retire(*(record for function in functions for record in function.records()), everything=True)
+        finally:
+            # An environment that failed to close (raised again here) leaves nothing else open.
+            self._close_the_rest(queue, mappings)
+
+    def _close_the_rest(self, queue: Optional[AsyncQueue], mappings: Optional[EventSourceMappings]) -> None:
         if queue is not None:
             queue.close()
         if mappings is not None:
@@ -425,6 +432,21 @@ class LambdaSim(
         if function is None:
             raise self._not_found(self._arn(name, "$LATEST"))
         return function
+
+    def _retire(self, *records: FunctionRecord, everything: bool = False) -> None:
+        """Close the idle environments of ``records``; busy ones close when their invoke returns.
+
+        With ``everything`` (delete, close) busy runtime processes are killed too, first,
+        so the threads waiting on them return at once.
+        """
+        present = [env for record in records for env in record.pool.environments()] if everything else []
+        idle = [env for record in records for env in record.pool.retire()]
+        if present:
+            closing = set(map(id, idle))
+            for env in present:
+                if id(env) not in closing and env.pid is not None:
+                    self._zygote.kill(env.pid)
+        close_together(idle)
 
 
 @attrs.define

@@ -11,7 +11,7 @@ from ._faults import NO_LATENCY
 from ._function import FunctionRecord
 from ._platform_log import LogSettings, Trace
 from ._result import Invocation, InvokeResult
-from ._sandbox._environment import ExecutionEnvironment
+from ._sandbox._environment import ExecutionEnvironment, close_together
 
 SYNC_REQUEST_LIMIT = 6_291_456
 _INVOCATION_TYPES = ("Event", "RequestResponse", "DryRun")
@@ -163,13 +163,13 @@ class InvokeOperations:
         the version the alias points to (each version has its own environments).
         """
         pool = self._lookup(function_name, None).record.pool
-        _close_together(pool.expire(_clock.wall(), self.idle_timeout))
+        close_together(pool.expire(_clock.wall(), self.idle_timeout))
         return pool.environments()
 
     def _acquire(self, record: FunctionRecord, version: str) -> ExecutionEnvironment:
         env, expired = record.pool.acquire(_clock.wall(), self.idle_timeout)
         if expired:
-            _close_together(expired)
+            close_together(expired)
         if env is not None:
             return env
         config, code = record.active()
@@ -182,24 +182,3 @@ class InvokeOperations:
             env = self._factory.create(config, code, version, [layer.root for layer in record.layers])
         record.pool.add_busy(env)
         return env
-
-    def _retire(self, *records: FunctionRecord, everything: bool = False) -> None:
-        """Close the idle environments of ``records``; busy ones close when their invoke returns.
-
-        With ``everything`` (delete, close) busy runtime processes are killed too, so
-        the threads waiting on them return at once.
-        """
-        busy = [env for record in records for env in record.pool.environments()] if everything else []
-        _close_together([env for record in records for env in record.pool.retire()])
-        for env in busy:
-            if env.pid is not None:
-                self._zygote.kill(env.pid)
-
-
-def _close_together(environments: List[ExecutionEnvironment]) -> None:
-    """Close ``environments``, each runtime asked to end before the first end is
-    awaited: they end together, where one after the other each took an exit's time."""
-    for env in environments:
-        env.start_closing()
-    for env in environments:
-        env.close()

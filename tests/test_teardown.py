@@ -4,6 +4,7 @@ import gc
 import os
 import shutil
 import signal
+import sys
 import threading
 from time import monotonic
 
@@ -177,7 +178,7 @@ def test_close_asks_every_runtime_to_end_before_it_awaits_any_and_all_end(zygote
     from lambdasim._sandbox._environment import ExecutionEnvironment
 
     asked, asked_at_first_wait = [], []
-    start_closing, wait_exit = ExecutionEnvironment.start_closing, type(zygote).wait_exit
+    start_closing, wait_exit = ExecutionEnvironment._start_closing, type(zygote).wait_exit
 
     def spy_start_closing(env):
         asked.append(env.pid)
@@ -195,13 +196,62 @@ def test_close_asks_every_runtime_to_end_before_it_awaits_any_and_all_end(zygote
             sim.invoke(name)
             sim.invoke(name, qualifier="1")
         pids = [env.pid for name in ("one", "two", "one:1", "two:1") for env in sim.environments(name)]
-        monkeypatch.setattr(ExecutionEnvironment, "start_closing", spy_start_closing)
+        monkeypatch.setattr(ExecutionEnvironment, "_start_closing", spy_start_closing)
         monkeypatch.setattr(type(zygote), "wait_exit", spy_wait_exit)
     finally:
         sim.close()
     assert len(set(pids)) == 4 and all(pids)
     assert set(asked_at_first_wait[0]) == set(pids)
     assert _still_running(pids) == []
+
+
+def test_frozen_custom_runtime_and_plain_environments_all_end_at_close(zygote):
+    # Ended together: a frozen one is thawed to see its end of file, a custom runtime is killed.
+    sim = LambdaSim(zygote=zygote)
+    try:
+        sim.create_function("plain", handler="app.echo", code=str(BASIC))
+        sim.create_function("frozen", handler="app.handler", code=str(HANDLERS / "freeze"))
+        sim.create_function(
+            "custom", handler="any:thing/goes", code=str(HANDLERS / "custom" / "probe"), runtime="provided.al2023",
+            environment={"PROBE_PYTHON": os.path.realpath(sys.executable)},
+        )
+        sim.invoke("plain")
+        sim.invoke("frozen", {"action": "start"})
+        sim.invoke("custom").raise_for_error()
+        assert sim.environments("frozen")[0].frozen
+        pids = [env.pid for name in ("plain", "frozen", "custom") for env in sim.environments(name)]
+    finally:
+        sim.close()
+    assert len(set(pids)) == 3 and all(pids)
+    assert _still_running(pids) == []
+
+
+def test_an_environment_that_fails_to_close_keeps_nothing_else_open(zygote, monkeypatch):
+    from lambdasim._sandbox._environment import ExecutionEnvironment
+
+    close = ExecutionEnvironment.close
+    failed = []
+
+    def close_failing_once(env):
+        close(env)
+        if not failed:
+            failed.append(env.id)
+            raise OSError("closing failed")
+
+    sim = LambdaSim(zygote=zygote)
+    for name in ("one", "two", "three"):
+        sim.create_function(name, handler="app.echo", code=str(BASIC))
+        sim.invoke(name)
+    envs = [env for name in ("one", "two", "three") for env in sim.environments(name)]
+    pids = [env.pid for env in envs]
+    monkeypatch.setattr(ExecutionEnvironment, "close", close_failing_once)
+    with pytest.raises(OSError, match="closing failed"):
+        sim.close()
+    monkeypatch.undo()
+    assert failed and all(env.pid is None for env in envs)
+    assert _still_running(pids) == []
+    assert not os.path.exists(sim._workdir)
+    sim.close()  # closed already: nothing left to do
 
 
 def test_deleting_a_function_ends_the_environments_of_all_its_versions(zygote):

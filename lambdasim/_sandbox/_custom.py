@@ -87,10 +87,10 @@ class CustomRuntimeEnvironment(WholeInvoke, ExecutionEnvironment):
         ))
         return self._await(deadline, started)
 
-    def start_closing(self) -> None:
+    def _ask_to_end(self) -> None:
         # Lambda ends a custom runtime by killing it (SIGTERM only goes to
         # runtimes with extensions); nothing reads an end of file here.
-        if not self._closed and self.pid is not None:
+        if self.pid is not None:
             self.zygote.kill(self.pid)
 
     def close(self) -> None:

@@ -13,7 +13,7 @@ import os
 import select
 import signal
 import threading
-from typing import Optional, Tuple
+from typing import List, Optional, Tuple
 
 import attrs
 
@@ -134,7 +134,7 @@ class ExecutionEnvironment:
         self._log_fd: Optional[int] = None
         self._frames = FrameReader()
         self._closed = False
-        #: Whether the runtime was asked to end (``start_closing``).
+        #: Whether the runtime was asked to end (``_start_closing``).
         self._exit_asked = False
         self._lock = threading.Lock()
         #: Stop the runtime's process group between invokes, as Lambda freezes an idle
@@ -331,10 +331,16 @@ class ExecutionEnvironment:
         self._discard_process(kill=True)
         self.initialized = False
 
-    def start_closing(self) -> None:
+    def _start_closing(self) -> None:
         """Ask the runtime process to end, and return: ``close`` waits for it. Closing
         several environments, ask each before closing any, and they end together."""
-        if self.pid is None or self._closed or self._exit_asked:
+        with self._lock:
+            if not self._closed:
+                self._ask_to_end()
+
+    def _ask_to_end(self) -> None:
+        # Under the lock.
+        if self.pid is None or self._exit_asked:
             return
         if self._frozen:
             self._thaw()  # A stopped runtime could not see the end of file below.
@@ -350,7 +356,7 @@ class ExecutionEnvironment:
         with self._lock:
             if self._closed:
                 return
-            self.start_closing()
+            self._ask_to_end()
             self._closed = True
         if self._exit_asked and self.pid is not None:
             status = self.zygote.wait_exit(self.pid, 1.0)
@@ -493,6 +499,25 @@ class ExecutionEnvironment:
                 os.close(fd)
                 setattr(self, name, None)
         return status
+
+
+def close_together(environments: List[ExecutionEnvironment]) -> None:
+    """Close ``environments``, every runtime asked to end before the first end is awaited:
+    they end together, where one after the other each took an exit's time (2-3 ms here).
+    Every one is closed even if closing another fails; the first failure is raised."""
+    failure: Optional[BaseException] = None
+    for env in environments:
+        try:
+            env._start_closing()
+        except BaseException as error:  # noqa: BLE001 - raised below, once the others are closed
+            failure = failure or error
+    for env in environments:
+        try:
+            env.close()
+        except BaseException as error:  # noqa: BLE001 - as above
+            failure = failure or error
+    if failure is not None:
+        raise failure
 
 
 #: Outcomes after which the runtime process is alive and waiting for the next invoke.
