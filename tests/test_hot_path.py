@@ -92,12 +92,37 @@ def test_a_slow_answer_stops_the_polling(tmp_path, monkeypatch):
         sim.invoke("sleepy", 0).raise_for_error()
         sim.invoke("sleepy", 0).raise_for_error()
         env = sim.environments("sleepy")[0]
-        env._answered_quickly, env._spin_pause = True, 0  # as after quick answers on a calm machine
+        # As after quick answers on a calm machine (a busy one may have missed a poll already).
+        env._answered_quickly, env._pause = True, protocol.PollPause()
         sim.invoke("sleepy", 0.3).raise_for_error()  # longer than the polling budget
-        assert not env._answered_quickly
-        assert env._spin_pause == _environment._SPIN_PAUSE  # the poll ran out: a pause follows
+        assert env._sent_spin and not env._answered_quickly
+        assert env._pause.left == 0  # one poll ran out: the runtime may only have been slow this once
+        env._answered_quickly = True
+        sim.invoke("sleepy", 0.3).raise_for_error()
+        assert env._sent_spin and env._pause.left == 1  # the second in a row: the next invoke sleeps
+        env._answered_quickly = True
         sim.invoke("sleepy", 0).raise_for_error()
-        assert env._spin_pause == _environment._SPIN_PAUSE - 1
+        assert not env._sent_spin and env._pause.left == 0
+        env._answered_quickly = True
+        sim.invoke("sleepy", 0).raise_for_error()
+        assert env._sent_spin  # the pause is over
+
+
+def test_polls_that_keep_running_out_pause_polling_for_longer_each_time():
+    pause = protocol.PollPause()
+    paused = []
+    for _ in range(9):
+        pause.missed()
+        paused.append(pause.left)
+        while pause.skip():
+            pass
+    assert paused == [0, 1, 2, 4, 8, 16, 32, 64, 64]
+    assert pause.skip() is False
+    pause.answered()  # a poll was answered: the next one that runs out pauses nothing
+    pause.missed()
+    assert pause.left == 0 and pause.skip() is False
+    pause.missed()
+    assert [pause.skip(), pause.skip()] == [True, False]
 
 
 def test_the_runtime_polls_for_the_next_command_within_its_bounds():
@@ -564,3 +589,44 @@ def test_a_text_start_is_written_while_the_handler_runs_and_a_json_one_before(si
     monkeypatch.setattr(ExecutionEnvironment, "send", lambda self, *args: (seen.append("send"), send(self, *args))[1])
     assert sim.invoke("f", {"x": 1}).payload == {"x": 1}
     assert seen == order
+
+
+_CHILDREN_SCRIPT = r"""
+import os, signal, subprocess, sys, time
+sys.path.insert(0, sys.argv[1])
+from lambdasim._runtime import bootstrap
+seen = [bootstrap._background_work()]
+child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+seen.append(bootstrap._background_work())
+child.kill()
+while open("/proc/%d/stat" % child.pid).read().split(") ")[1][0] != "Z":
+    time.sleep(0.01)
+seen.append(bootstrap._background_work())  # a zombie not yet waited for is a child still
+child.wait()
+seen.append(bootstrap._background_work())
+uses_proc = bootstrap._children_fd >= 0
+read, write = os.pipe()
+pid = os.fork()
+if pid == 0:  # the list inherited is the parent's (which has a child: this one)
+    os.write(write, b"1" if bootstrap._background_work() else b"0")
+    os._exit(0)
+seen.append(os.read(read, 1) == b"1")
+os.waitpid(pid, 0)
+os.close(bootstrap._children_fd)  # as a handler might: the check falls back to waitid
+child = subprocess.Popen([sys.executable, "-c", "pass"])
+seen.append(bootstrap._background_work())
+child.wait()
+seen.append(bootstrap._background_work())
+print(uses_proc, seen, bootstrap._children_fd)
+"""
+
+
+def test_the_runtime_sees_a_child_process_of_the_handler_until_it_is_waited_for():
+    # In a process of its own: this one may have threads (pytest-xdist), which answer first.
+    checkout = os.path.abspath(os.path.join(os.path.dirname(bootstrap.__file__), "..", ".."))
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILDREN_SCRIPT, checkout],
+        capture_output=True, text=True, check=True, timeout=60,
+    ).stdout.split(" ", 1)
+    assert out[0] in ("True", "False")  # whether this kernel lists children in /proc
+    assert out[1].strip() == "[False, True, True, False, False, True, False] -1"

@@ -184,14 +184,17 @@ def _serve(commands, control, handler, utf8, spin=None):
     next_command = _poll()  # bound at import: a handler may patch select (eventlet removes poll)
     next_command.register(commands, _POLLIN)
     commands = open(commands, "rb", buffering=1 << 16)
-    pause = 0  # commands left without polling since a poll ran out
-    first = True  # the poll for the invoke that follows init: a miss there pauses nothing
+    pause = protocol.PollPause()  # after polls that ran out, commands read without polling
+    first = True  # the poll for the invoke that follows init: a miss there counts for nothing
     #: The second of the unsampled trace header set ahead for this invoke, if one was,
     #: and the context's variables, read ahead (both once the last invoke answered).
     trace_second = variables = None
     while True:
-        if spin and not _poll_briefly(next_command, spin) and not first:
-            pause = _SPIN_PAUSE
+        if spin:
+            if _poll_briefly(next_command, spin):
+                pause.answered()
+            elif not first:
+                pause.missed()
         first = False
         try:
             header, body = protocol.read_frame(commands)
@@ -199,10 +202,11 @@ def _serve(commands, control, handler, utf8, spin=None):
             return
         # The test process asks for the next command to be polled for, not slept
         # on, while it sends invokes back to back (see _sandbox/_environment.py).
-        # After a poll that ran out (say, the test process was waiting for this
+        # After polls that ran out (say, the test process was waiting for this
         # CPU), a pause.
-        spin = None if pause else header.get("spin")
-        pause = max(0, pause - 1)
+        spin = header.get("spin")
+        if spin and pause.skip():
+            spin = None
         request_id = header["request_id"]
         logs.set_request_id(request_id)
         # Lambda sends every invoke a trace header, unsampled unless tracing is Active;
@@ -286,8 +290,6 @@ def _poll_briefly(poller, seconds, _clock=time.clock_gettime, _monotonic=time.CL
 #: A bound on the polls of one wait, whatever the clock does (about 10 ms of polling,
 #: the most ``LAMBDASIM_SPIN_US`` allows).
 _MAX_POLLS = 20_000
-#: How many commands are read without polling after a poll that ran out.
-_SPIN_PAUSE = 64
 
 
 def prepare_spare(interrupted=None):
@@ -513,11 +515,48 @@ def _background_work():
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return True
+    global _children_fd
+    fd = _children_fd
+    if fd is None:
+        fd = _children_fd = _open_children()
+    if fd >= 0:
+        try:
+            return os.pread(fd, 1, 0) != b""
+        except OSError:  # the handler closed it: waitid from now on
+            _children_fd = -1
     try:
         os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
         return False
     return True
+
+
+#: This process's list of its children (``/proc/<pid>/task/<pid>/children``: the main
+#: thread's, which also holds those of threads that ended), kept open: a read of it
+#: costs half a ``waitid``, which raises ``ChildProcessError`` when there is no child.
+#: None until first needed in this process; -1 where /proc does not list children.
+_children_fd = None
+
+
+def _open_children():
+    try:
+        return os.open("/proc/%d/task/%d/children" % (os.getpid(), os.getpid()), os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return -1
+
+
+def _forget_children():
+    """In a child of a fork: the list inherited is the parent's."""
+    global _children_fd
+    if _children_fd is not None and _children_fd >= 0:
+        try:
+            os.close(_children_fd)
+        except OSError:
+            pass
+    _children_fd = None
+
+
+os.register_at_fork(after_in_child=_forget_children)
 
 
 def _log_error(doc, ensure_ascii):

@@ -187,3 +187,37 @@ class FrameReader:
         body = bytes(buffer[_PREFIX.size + head_len : end])
         del buffer[:end]
         return header, body
+
+
+class PollPause:
+    """How many waits for a frame go without polling, after polls ran out (both sides of
+    a warm invoke poll briefly instead of sleeping: see ``_sandbox/_polling.py``).
+
+    The first poll that runs out pauses nothing: the other side was only away (the
+    test did something else between two invokes). Each further one in a row pauses
+    twice as many waits as the last, 1, 2, 4, up to ``LIMIT``: the other side keeps
+    missing its turn, as when it waits for the CPU this side's polling holds. A poll
+    that is answered starts over.
+    """
+
+    LIMIT = 64
+    __slots__ = ("left", "_next")
+
+    def __init__(self):
+        #: The waits, from the next one on, that go without polling.
+        self.left = 0
+        self._next = 0
+
+    def skip(self):
+        """Whether this wait goes without polling (and one less is left if so)."""
+        if self.left:
+            self.left -= 1
+            return True
+        return False
+
+    def missed(self):
+        self.left = self._next
+        self._next = min(self.LIMIT, self._next * 2 or 1)
+
+    def answered(self):
+        self._next = 0

@@ -18,7 +18,7 @@ from typing import List, Optional, Tuple
 import attrs
 
 from .. import _clock
-from .._runtime.protocol import FrameReader, pack, pack_invoke, write_all
+from .._runtime.protocol import FrameReader, PollPause, pack, pack_invoke, write_all
 from ._output import READ_SIZE, Captured, drain, enlarge_pipe, read_chunk
 from ._polling import spin_seconds
 from ._zygote import Zygote
@@ -30,8 +30,6 @@ _MEMORY_CHECK_SECONDS = 0.005
 _PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 #: The environments the test process is waiting for now: it spins for one only.
 _waiting: set = set()
-#: How many invokes go without polling after a poll that ran out.
-_SPIN_PAUSE = 64
 
 
 class Outcome(enum.Enum):
@@ -145,9 +143,9 @@ class ExecutionEnvironment:
         #: on one CPU, where polling would hold the CPU the runtime needs.
         self._spin = spin_seconds()
         self._answered_quickly = False
-        #: Invokes left without polling since a poll ran out with no answer (the
+        #: Invokes that go without polling after polls ran out with no answer (the
         #: runtime was not running beside us: on this CPU, or slow this once).
-        self._spin_pause = 0
+        self._pause = PollPause()
         #: When the invoke now running was sent, and whether its answer is polled for.
         self._sent = 0.0
         self._sent_spin = False
@@ -274,10 +272,7 @@ class ExecutionEnvironment:
         self.invocations += 1
         if self._frozen:
             self._thaw()
-        spin = self._answered_quickly and not _waiting
-        if self._spin_pause:
-            self._spin_pause -= 1
-            spin = False
+        spin = self._answered_quickly and not _waiting and not self._pause.skip()
         self._sent_spin = spin
         if len(body) > READ_SIZE and not self._large_pipes:
             self._enlarge_pipes()
@@ -406,8 +401,10 @@ class ExecutionEnvironment:
                 until = now + min(self._spin, remaining)
                 while not events and _clock.monotonic() < until:
                     events = poller.poll(0)
-                if not events:
-                    self._spin_pause = _SPIN_PAUSE
+                if events:
+                    self._pause.answered()
+                else:
+                    self._pause.missed()
             if not events:
                 events = poller.poll(max(1, int(remaining * 1000) + 1) if remaining < 3600 else 3_600_000)
             log_waiting = False
