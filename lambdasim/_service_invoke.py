@@ -78,12 +78,15 @@ class InvokeOperations:
             # one, and an init error only by a cold start. Read again: a fault
             # added while this invoke waited for its environment is this invoke's.
             armed = faults.armed
+            shared = self._shared.get((name, qualifier, version))
+            if shared is None or shared[0] is not config:
+                shared = self._share(name, qualifier, version, config)
             # Positional, in the fields' order: matching nineteen keywords would cost
             # more than building the request.
             request = _invocation.InvokeRequest(
                 name,  # function_name
                 version,  # version
-                self._arn(name, qualifier),  # invoked_function_arn
+                shared[1],  # invoked_function_arn
                 request_id,  # request_id
                 body,  # body
                 config.timeout,  # timeout
@@ -98,10 +101,10 @@ class InvokeOperations:
                 faults.take("init_error", name) if armed and not env.initialized else None,  # init_failure
                 faults.latency_for(name) if armed else NO_LATENCY,  # latency
                 _clock.simulated_now(),  # simulated_now
-                LogSettings.of(config.logging_config),  # log_settings
+                shared[2],  # log_settings
                 # Active tracing: the sampled header the REPORT's XRAY line names. Otherwise
                 # the runtime makes the unsampled header itself (nothing else needs it).
-                Trace.new(True) if (config.tracing_config or {}).get("Mode") == "Active" else None,  # trace
+                Trace.new(True) if shared[3] else None,  # trace
             )
             try:
                 # The next invoke's request id is drawn while this one's handler runs.
@@ -165,6 +168,19 @@ class InvokeOperations:
         pool = self._lookup(function_name, None).record.pool
         close_together(pool.expire(_clock.wall(), self.idle_timeout))
         return pool.environments()
+
+    def _share(self, name: str, qualifier: Optional[str], version: str, config) -> tuple:
+        """What every invoke of ``config`` (of ``version``) through ``qualifier`` shares, kept
+        until the configuration changes: ``(config, invoked ARN, log settings, whether tracing
+        is Active)``. About half a microsecond of a warm invoke."""
+        shared = (
+            config, self._arn(name, qualifier), LogSettings.of(config.logging_config),
+            (config.tracing_config or {}).get("Mode") == "Active",
+        )
+        if len(self._shared) > 4096:
+            self._shared.clear()
+        self._shared[(name, qualifier, version)] = shared
+        return shared
 
     def _acquire(self, record: FunctionRecord, version: str) -> ExecutionEnvironment:
         env, expired = record.pool.acquire(_clock.wall(), self.idle_timeout)

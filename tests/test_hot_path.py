@@ -630,3 +630,34 @@ def test_the_runtime_sees_a_child_process_of_the_handler_until_it_is_waited_for(
     ).stdout.split(" ", 1)
     assert out[0] in ("True", "False")  # whether this kernel lists children in /proc
     assert out[1].strip() == "[False, True, True, False, False, True, False] -1"
+
+
+_ARN_HANDLER = """
+import os
+def handler(event, context):
+    print("hello")
+    return {"arn": context.invoked_function_arn, "trace": os.environ["_X_AMZN_TRACE_ID"][-9:]}
+"""
+
+
+def test_what_invokes_share_follows_the_reference_and_every_change_of_configuration(tmp_path):
+    (tmp_path / "app.py").write_text(_ARN_HANDLER)
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    with LambdaSim() as sim:
+        sim.create_function("f", handler="app.handler", code=str(tmp_path))
+        sim.publish_version("f")
+        sim.create_alias("f", "live", "1")
+        for reference, invoked in [
+            ("f", arn), ("f:$LATEST", f"{arn}:$LATEST"), ("f:1", f"{arn}:1"), ("f:live", f"{arn}:live"),
+            (arn, arn), (f"{arn}:live", f"{arn}:live"), ("f", arn),
+        ]:
+            assert sim.invoke(reference).payload["arn"] == invoked
+        assert sim.invoke("f").logs.startswith("START RequestId: ")
+        sim.update_function_configuration("f", logging_config={"LogFormat": "JSON"})
+        assert json.loads(sim.invoke("f").logs.splitlines()[0])["type"] == "platform.initStart"  # retired: cold
+        assert json.loads(sim.invoke("f").logs.splitlines()[0])["type"] == "platform.start"
+        assert sim.invoke("f:live").logs.startswith("START RequestId: ")  # version 1: Text still
+        assert sim.invoke("f").payload["trace"] == "Sampled=0"
+        sim.update_function_configuration("f", tracing_config={"Mode": "Active"})
+        assert sim.invoke("f").payload["trace"] == "Sampled=1"
+        assert sim.invoke("f:1").payload["trace"] == "Sampled=0"
