@@ -151,7 +151,7 @@ class LambdaSim(
         self._closed = False
         #: Resolved function references: invokes repeat the same few names.
         self._parsed: Dict[tuple, tuple] = {}
-        #: What every invoke of a configuration through one reference shares (``_shared``).
+        #: What every invoke of a configuration through one reference shares (``_share``).
         self._shared: Dict[tuple, tuple] = {}
         self._request_ids = RequestIds()
         self._aws_clients: Dict[str, Any] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, List, Optional
 
 from . import _async, _clock, _invocation
+from ._config import FunctionConfig
 from ._errors import FUNCTION_PENDING, RequestTooLargeException, ResourceConflictException, TooManyRequestsException
 from ._event import check_enum, decode_client_context, event_bytes
 from ._faults import NO_LATENCY
@@ -169,7 +170,7 @@ class InvokeOperations:
         close_together(pool.expire(_clock.wall(), self.idle_timeout))
         return pool.environments()
 
-    def _share(self, name: str, qualifier: Optional[str], version: str, config) -> tuple:
+    def _share(self, name: str, qualifier: Optional[str], version: str, config: FunctionConfig) -> tuple:
         """What every invoke of ``config`` (of ``version``) through ``qualifier`` shares, kept
         until the configuration changes: ``(config, invoked ARN, log settings, whether tracing
         is Active)``. About half a microsecond of a warm invoke."""
