@@ -7,11 +7,13 @@ import enum
 import json
 import math
 import pathlib
+import random
 import subprocess
 import sys
 
 import pytest
 
+from lambdasim._runtime import marshal
 from lambdasim._runtime.marshal import decode_event, encode_result
 
 Point = collections.namedtuple("Point", "x y")
@@ -214,6 +216,69 @@ def test_deep_nesting_is_encoded():
     assert encode_result(value, ensure_ascii=True) == b"[" * 301 + b"]" * 301
     wrapped = [Point(1, value)]
     assert encode_result(wrapped, ensure_ascii=True).startswith(b'[{"x": 1, "y": [[[')
+
+
+class _Text(str):
+    pass
+
+
+class _Number(int):
+    pass
+
+
+def _reference_route(value):
+    """What ``marshal._route`` decides, the plain recursive way (str keys, no cycles)."""
+    kind = type(value)
+    if kind in (str, int, float, bool, type(None)):
+        return marshal._FAST
+    if kind is decimal.Decimal:
+        return marshal._FAST_WITH_DECIMALS
+    if kind in (list, tuple, dict):
+        routes = {_reference_route(item) for item in (value.values() if kind is dict else value)}
+        if marshal._SLOW in routes:
+            return marshal._SLOW
+        return marshal._FAST_WITH_DECIMALS if marshal._FAST_WITH_DECIMALS in routes else marshal._FAST
+    if issubclass(kind, (str, int, float)) and not hasattr(value, "_asdict"):
+        return marshal._FAST
+    return marshal._SLOW
+
+
+def _random_value(rng, depth, shared):
+    if depth > 5 or rng.random() < 0.3:
+        pick = rng.randrange(12)
+        if pick == 0 and rng.random() < 0.2:
+            return decimal.Decimal("1.5")
+        if pick == 1 and rng.random() < 0.2:
+            return _Text("sub")
+        if pick == 2 and rng.random() < 0.2:
+            return _Number(3)
+        if pick == 3 and rng.random() < 0.1:
+            return Point(1, 2)
+        if pick == 4 and rng.random() < 0.05:
+            return object()
+        if pick == 5 and shared:
+            return rng.choice(shared)
+        return rng.choice(["s", 1, 2.5, True, None, -7, "é"])
+    size = rng.randrange(0, 6)
+    items = [_random_value(rng, depth + 1, shared) for _ in range(size)]
+    shape = rng.randrange(3)
+    value = items if shape == 0 else tuple(items) if shape == 1 else {f"k{i}": item for i, item in enumerate(items)}
+    if rng.random() < 0.2:
+        shared.append(value)
+    return value
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_the_encoder_is_chosen_as_a_walk_of_every_value_would_choose_it(seed):
+    rng = random.Random(seed)
+    shared = []
+    values = [_random_value(rng, 0, shared) for _ in range(30)]
+    for value in values + [values]:
+        assert marshal._route(value) == _reference_route(value)
+    # Levels long enough to be deduplicated, of containers reached along many paths.
+    wide = [rng.choice(shared or values) for _ in range(marshal._DEDUPLICATE_AFTER + 1)]
+    distinct = list({id(piece): piece for piece in wide}.values())
+    assert marshal._route([wide, [wide]]) == _reference_route(distinct)
 
 
 def test_lone_surrogate_without_ensure_ascii_fails_to_encode_as_utf8():
