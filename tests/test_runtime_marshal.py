@@ -10,6 +10,7 @@ import pathlib
 import random
 import subprocess
 import sys
+from gc import get_referents
 
 import pytest
 
@@ -203,6 +204,25 @@ def test_circular_reference_raises_value_error():
         encode_result(via_namedtuple, ensure_ascii=True)
 
 
+@pytest.mark.parametrize("fan_out", [200, 255, 5000])
+def test_a_cycle_with_many_paths_is_found_without_walking_them_all(monkeypatch, fan_out):
+    looped = []
+    looped.extend([looped] * fan_out)
+    longest = [0]
+
+    def referents(*objects):
+        found = get_referents(*objects)
+        longest[0] = max(longest[0], len(found))
+        return found
+
+    monkeypatch.setattr(marshal, "get_referents", referents)
+    with pytest.raises(ValueError, match="^Circular reference detected$"):
+        encode_result(looped, ensure_ascii=True)
+    # Each level over _DEDUPLICATE_ABOVE is deduplicated first: no level grows past
+    # fan_out ** 2 (fan_out * 4,096 at most).
+    assert longest[0] <= fan_out * min(fan_out, marshal._DEDUPLICATE_ABOVE)
+
+
 def test_shared_references_are_not_circular():
     shared = {"k": [1, 2]}
     wide = [shared] * 10_000
@@ -276,7 +296,7 @@ def test_the_encoder_is_chosen_as_a_walk_of_every_value_would_choose_it(seed):
     for value in values + [values]:
         assert marshal._route(value) == _reference_route(value)
     # Levels long enough to be deduplicated, of containers reached along many paths.
-    wide = [rng.choice(shared or values) for _ in range(marshal._DEDUPLICATE_AFTER + 1)]
+    wide = [rng.choice(shared or values) for _ in range(2 * marshal._DEDUPLICATE_ABOVE)]
     distinct = list({id(piece): piece for piece in wide}.values())
     assert marshal._route([wide, [wide]]) == _reference_route(distinct)
 

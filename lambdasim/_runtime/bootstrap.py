@@ -515,48 +515,11 @@ def _background_work():
     threading = sys.modules.get("threading")
     if threading is not None and threading.active_count() > 1:
         return True
-    global _children_fd
-    fd = _children_fd
-    if fd is None:
-        fd = _children_fd = _open_children()
-    if fd >= 0:
-        try:
-            return os.pread(fd, 1, 0) != b""
-        except OSError:  # the handler closed it: waitid from now on
-            _children_fd = -1
     try:
         os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
     except ChildProcessError:
         return False
     return True
-
-
-#: This process's list of its children (``/proc/<pid>/task/<pid>/children``: the main
-#: thread's, which also holds those of threads that ended), kept open: a read of it
-#: costs half a ``waitid``, which raises ``ChildProcessError`` when there is no child.
-#: None until first needed in this process; -1 where /proc does not list children.
-_children_fd = None
-
-
-def _open_children():
-    try:
-        return os.open("/proc/%d/task/%d/children" % (os.getpid(), os.getpid()), os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return -1
-
-
-def _forget_children():
-    """In a child of a fork: the list inherited is the parent's."""
-    global _children_fd
-    if _children_fd is not None and _children_fd >= 0:
-        try:
-            os.close(_children_fd)
-        except OSError:
-            pass
-    _children_fd = None
-
-
-os.register_at_fork(after_in_child=_forget_children)
 
 
 def _log_error(doc, ensure_ascii):

@@ -45,8 +45,6 @@ _MAX_DEPTH = 200
 _HEAP_TYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE
 _KEY_ERROR_PREFIX = "keys must be str, int, float, bool or None, not "
 _DEDUPLICATE_ABOVE = 4096
-#: Items walked before levels are deduplicated (``_route``).
-_DEDUPLICATE_AFTER = 1 << 16
 
 # Routes chosen by _route().
 _FAST = "fast"
@@ -101,11 +99,9 @@ def _route(value) -> str:
     """
     route = _FAST
     level = [value]
-    walked = 0
     for _ in range(_MAX_DEPTH):
         kinds = set(map(type, level))
-        plain = kinds <= _PLAIN
-        if not plain:
+        if not kinds <= _PLAIN:
             for kind in kinds - _PLAIN:
                 if kind is decimal.Decimal:
                     route = _FAST_WITH_DECIMALS
@@ -113,18 +109,11 @@ def _route(value) -> str:
                     return _SLOW
         if kinds.isdisjoint(_CONTAINERS):
             return route
-        # A container reachable along many paths (a cycle, say [a, a] with a inside)
-        # would double the level at every step: once the walk is long, each level's
-        # containers are deduplicated. Not sooner: that costs about what the walk
-        # does, and a value the size of a valid result seldom has anything to shrink.
-        long = walked > _DEDUPLICATE_AFTER
-        if (long or not plain) and not kinds <= _CONTAINERS:
-            # Only the containers go on. Exact scalars are not the collector's objects:
-            # get_referents passes over them, so a plain level may go as it is; scalar
-            # subclasses and Decimals may hold references (an instance dict).
+        if not kinds <= _CONTAINERS:
             level = list(compress(level, map(_CONTAINERS.__contains__, map(type, level))))
-        walked += len(level)
-        if long and len(level) > _DEDUPLICATE_ABOVE:
+        if len(level) > _DEDUPLICATE_ABOVE:
+            # A container reachable along many paths (a cycle, say [a, a] with a
+            # inside) would otherwise double the level at every step.
             level = list(dict(zip(map(id, level), level)).values())
         level = get_referents(*level)
     return _SLOW
