@@ -24,7 +24,6 @@ from lambdasim import LambdaSim
 from lambdasim._event import RequestIds
 from lambdasim._runtime import bootstrap, marshal, protocol
 from lambdasim._runtime.context import LambdaContext
-from lambdasim._sandbox import _environment
 from lambdasim._sandbox import _polling
 from lambdasim._sandbox._polling import spin_seconds
 

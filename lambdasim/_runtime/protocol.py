@@ -216,8 +216,10 @@ class PollPause:
         return False
 
     def missed(self):
+        """A poll ran out."""
         self.left = self._next
         self._next = min(self.LIMIT, self._next * 2 or 1)
 
     def answered(self):
+        """A poll was answered."""
         self._next = 0
